@@ -1,0 +1,206 @@
+/**
+ * The shapes that travel between the Lambda tasks through Step Functions state. Every task reads the whole state
+ * (`Payload.$: "$"`) and the ASL stores its result under one key with ResultSelector `$.Payload` and ResultPath.
+ * Everything here is bounded: full command output lives in the artifact store, state carries digests only.
+ *
+ * State layout (JSONPath):
+ *   $.request     RepairRequest          (Normalize the request)
+ *   $.iteration   number                 (starts at 0; incremented by "Count the iteration")
+ *   $.workspace   WorkspaceState         (Prepare the workspace)
+ *   $.validation  CommandOutcome         (Run validation)
+ *   $.verdict     Verdict                (Parse the exit code)
+ *   $.agent       AgentTurn              (Invoke the agent)
+ *   $.review      ReviewResult           (Review proposed commands)
+ *   $.report      FinalReport            (Finalize)
+ *   $.error       { Error, Cause }       (Catch ResultPath)
+ */
+
+export type TriggerKind = "repair-requested" | "codebuild" | "api" | "console";
+
+export type RepositorySource =
+  | { readonly kind: "git"; readonly url: string; readonly revision?: string; readonly branch?: string }
+  | { readonly kind: "local"; readonly path: string; readonly revision?: string };
+
+export interface RepairLimits {
+  /** Agent iterations before giving up. @default 3 */
+  readonly maxIterations: number;
+  /** Timeout of each command in seconds (1-3600). @default 300 */
+  readonly commandTimeoutSeconds: number;
+  /** Wall-clock budget of the whole repair in seconds. @default 3600 */
+  readonly budgetSeconds: number;
+}
+
+/** The canonical request emitted by normalize-request; every later task reads it from `$.request`. */
+export interface RepairRequest {
+  /** Deterministic: same repository, revision and command give the same id (sha256, hex, 64 chars). */
+  readonly requestId: string;
+  /** Deterministic session id, 33-256 characters, derived from requestId. */
+  readonly sessionId: string;
+  readonly runtimeArn: string;
+  readonly qualifier?: string;
+  readonly source: RepositorySource;
+  /** Directory name under the mount path: [A-Za-z0-9._-]{1,100}, never "." or "..". */
+  readonly repoName: string;
+  /** `${mountPath}/${repoName}` */
+  readonly workspacePath: string;
+  readonly validationCommand: string;
+  readonly limits: RepairLimits;
+  readonly trigger: TriggerKind;
+  readonly requestedBy?: string;
+  /** ISO-8601, when normalize-request accepted it. */
+  readonly acceptedAt: string;
+}
+
+export interface WorkspaceState {
+  readonly path: string;
+  readonly revision: string;
+  /** true when session storage already held the repository (resume after stop). */
+  readonly resumed: boolean;
+  readonly clearedLockFiles: readonly string[];
+}
+
+export interface OutputDigest {
+  readonly head: string;
+  readonly tail: string;
+  readonly bytes: number;
+  readonly lines: number;
+  readonly truncated: boolean;
+}
+
+export type CommandPurpose = "prepare" | "validation" | "proposed" | "poll";
+
+export interface CommandOutcome {
+  /** sha256 hex of the exact command text. */
+  readonly commandHash: string;
+  /** The command text after redaction (never the raw text if it held a secret). */
+  readonly command: string;
+  readonly purpose: CommandPurpose;
+  readonly status: "COMPLETED" | "TIMED_OUT";
+  readonly exitCode: number;
+  readonly durationMs: number;
+  readonly stdout: OutputDigest;
+  readonly stderr: OutputDigest;
+  /** Where the full (redacted) output was stored. */
+  readonly artifactUri: string;
+  /** Present while a detached command is still running; the state machine waits and polls. */
+  readonly pending?: { readonly runId: string; readonly pollAfterSeconds: number };
+}
+
+export type VerdictOutcome = "passed" | "failed" | "timed-out" | "platform-error";
+
+export interface FailureLocation {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export interface FailureDigest {
+  /** The tool recognised: vitest, jest, node-test, pytest, go-test, tsc, eslint or generic. */
+  readonly tool: string;
+  readonly failingTests: readonly string[];
+  readonly locations: readonly FailureLocation[];
+  readonly firstErrors: readonly string[];
+  /** Head and tail of the output when nothing more precise was recognised (bounded). */
+  readonly excerpt: string;
+}
+
+export interface Verdict {
+  readonly outcome: VerdictOutcome;
+  readonly exitCode: number;
+  readonly digest: FailureDigest;
+}
+
+export interface ProposedCommand {
+  readonly command: string;
+  readonly reason?: string;
+}
+
+export interface AgentTurn {
+  readonly summary: string;
+  readonly changedFiles: readonly string[];
+  readonly proposedCommands: readonly ProposedCommand[];
+  readonly iteration: number;
+}
+
+export type PolicyDecision = "allow" | "approve";
+
+export type CommandClass =
+  | "read-only"
+  | "workspace-write"
+  | "vcs-remote"
+  | "infrastructure"
+  | "package-publish"
+  | "credentials"
+  | "network-write"
+  | "destructive"
+  | "unknown";
+
+export interface CommandReview {
+  readonly command: string;
+  readonly commandHash: string;
+  readonly decision: PolicyDecision;
+  readonly classes: readonly CommandClass[];
+  readonly reasons: readonly string[];
+}
+
+export interface ReviewedCommandRecord extends CommandReview {
+  /** ran: executed (allowed or approved); held: waits for approval; denied / expired: recorded, not run. */
+  readonly disposition: "ran" | "held" | "denied" | "expired";
+  readonly exitCode?: number;
+  readonly status?: "COMPLETED" | "TIMED_OUT";
+  readonly durationMs?: number;
+}
+
+export interface ReviewResult {
+  readonly records: readonly ReviewedCommandRecord[];
+  /** The next command that needs a person's decision, if any (the ASL goes to "Wait for approval"). */
+  readonly awaitingApproval?: CommandReview;
+}
+
+export interface FinalReport {
+  readonly outcome: "repaired" | "not-repaired" | "failed";
+  readonly iterations: number;
+  readonly reportUri: string;
+  readonly markdownUri: string;
+}
+
+/**
+ * Error names are the ASL Retry/Catch contract. Every task throws only these (see `errors.ts`).
+ */
+export const ERROR_NAMES = [
+  "ThrottledError",
+  "TransientError",
+  "SessionBusyError",
+  "SessionNotFoundError",
+  "CommandTimedOutError",
+  "CommandStreamBrokenError",
+  "ValidationFailedError",
+  "AgentError",
+  "ApprovalDeniedError",
+  "ApprovalExpiredError",
+  "PlatformError",
+] as const;
+
+export type ErrorName = (typeof ERROR_NAMES)[number];
+
+/**
+ * The body invoke-agent POSTs to the agent's `/invocations` (through InvokeAgentRuntime). The agent replies with
+ * `application/json` `AgentReply`, or `text/event-stream` whose events carry progress and whose final
+ * `event: result` data is the `AgentReply` JSON.
+ */
+export interface AgentInvocation {
+  readonly goal: string;
+  readonly repoName: string;
+  readonly workspacePath: string;
+  readonly validationCommand: string;
+  readonly iteration: number;
+  readonly failure: FailureDigest;
+  /** What earlier iterations did: their summaries and the commands' dispositions, bounded. */
+  readonly previousAttempts: readonly { readonly summary: string; readonly commands: readonly string[] }[];
+}
+
+export interface AgentReply {
+  readonly summary: string;
+  readonly changedFiles: readonly string[];
+  readonly proposedCommands: readonly ProposedCommand[];
+}

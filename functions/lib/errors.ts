@@ -1,0 +1,70 @@
+import type { ErrorName } from "./contracts.ts";
+
+/**
+ * Named errors are the contract with the state machine: the ASL retries and catches them by `name`. The name is
+ * set explicitly (not taken from the constructor) so minification with `keepNames` or without can never change it.
+ */
+export abstract class RepairError extends Error {
+  abstract override readonly name: ErrorName;
+  /** Safe, bounded details for the Cause (never a secret, never a whole output). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, details: Readonly<Record<string, unknown>> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.details = details;
+  }
+}
+
+/** The service throttled us (429): retry with backoff and jitter. */
+export class ThrottledError extends RepairError {
+  override readonly name = "ThrottledError" as const;
+}
+/** A transient platform failure (5xx, connection reset before a command started): retry. */
+export class TransientError extends RepairError {
+  override readonly name = "TransientError" as const;
+}
+/** The session is starting or stopping (409 RetryableConflictException): retry. */
+export class SessionBusyError extends RepairError {
+  override readonly name = "SessionBusyError" as const;
+}
+/** The session or runtime does not exist (404). */
+export class SessionNotFoundError extends RepairError {
+  override readonly name = "SessionNotFoundError" as const;
+}
+/** A command ran past its timeout and was killed (stream ended with TIMED_OUT). */
+export class CommandTimedOutError extends RepairError {
+  override readonly name = "CommandTimedOutError" as const;
+}
+/** The command stream ended without contentStop or broke: the outcome is unknown, never a success. */
+export class CommandStreamBrokenError extends RepairError {
+  override readonly name = "CommandStreamBrokenError" as const;
+}
+/** Bad input: names the field and the limit. Never retried. */
+export class ValidationFailedError extends RepairError {
+  override readonly name = "ValidationFailedError" as const;
+  readonly fields: readonly { readonly field: string; readonly problem: string }[];
+
+  constructor(
+    fields: readonly { readonly field: string; readonly problem: string }[],
+    options?: ErrorOptions,
+  ) {
+    super(fields.map((f) => `${f.field}: ${f.problem}`).join("; "), { fields }, options);
+    this.fields = fields;
+  }
+}
+/** The agent failed or replied with something that is not a valid turn. */
+export class AgentError extends RepairError {
+  override readonly name = "AgentError" as const;
+}
+/** A person denied a command. */
+export class ApprovalDeniedError extends RepairError {
+  override readonly name = "ApprovalDeniedError" as const;
+}
+/** Nobody decided before the approval expired. */
+export class ApprovalExpiredError extends RepairError {
+  override readonly name = "ApprovalExpiredError" as const;
+}
+/** Anything the platform did that is not retryable and not one of the above (403, 424, unknown). */
+export class PlatformError extends RepairError {
+  override readonly name = "PlatformError" as const;
+}
