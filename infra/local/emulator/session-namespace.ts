@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { readdir, readlink } from "node:fs/promises";
+import { readdir, readlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 
 /**
  * A session's private mount namespace, where session storage is bind-mounted at the mount path.
@@ -48,6 +49,26 @@ function enterDirectory(cwd: string): { readonly flags: string[]; readonly prefi
     : { flags: [], prefix: ["sh", "-c", 'cd "$0" && exec "$@"', cwd] };
 }
 
+/**
+ * RLIMIT_FSIZE for a process tree. For `bash` it costs nothing: bash sources $BASH_ENV before running `-c`, and
+ * that file sets `ulimit -f` and then removes itself from the environment. Anything else goes through `prlimit`
+ * (one more exec, fine for a once-per-session agent, measurable for every command).
+ */
+const FSIZE_VARIABLE = "AGENTCORE_EMULATOR_FSIZE_BLOCKS";
+
+function withFileSizeLimit(
+  limitScript: string,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  maxFileBytes: number | undefined,
+): { readonly argv: readonly string[]; readonly env: NodeJS.ProcessEnv } {
+  if (maxFileBytes === undefined) return { argv, env };
+  const bytes = Math.max(0, Math.floor(maxFileBytes));
+  if (argv[0] !== "bash") return { argv: ["prlimit", `--fsize=${bytes}`, "--", ...argv], env };
+  // bash counts `ulimit -f` in 1024-byte blocks.
+  return { argv, env: { ...env, BASH_ENV: limitScript, [FSIZE_VARIABLE]: String(Math.floor(bytes / 1024)) } };
+}
+
 const HOW_TO_FIX =
   "The emulator gives each session a private mount namespace so commands see session storage at the mount path. " +
   "Run it as root (e.g. in a Linux container or VM), or enable unprivileged user namespaces " +
@@ -86,6 +107,7 @@ export class SessionNamespace {
     private readonly holder: ChildProcess,
     readonly holderPid: number,
     private readonly namespaceId: string,
+    private readonly limitScript: string,
   ) {}
 
   static async create(storageDir: string, mountPath: string): Promise<SessionNamespace> {
@@ -116,17 +138,19 @@ export class SessionNamespace {
     const pid = holder.pid;
     if (pid === undefined) throw new NamespaceUnavailableError("unshare started without a pid");
     const namespaceId = await readlink(`/proc/${pid}/ns/mnt`);
-    return new SessionNamespace(holder, pid, namespaceId);
+    // Beside the storage, not in it: the session cannot see or change it.
+    const limitScript = join(dirname(storageDir), "fsize-limit.sh");
+    await writeFile(limitScript, `ulimit -f "\${${FSIZE_VARIABLE}}"\nunset ${FSIZE_VARIABLE} BASH_ENV\n`, {
+      mode: 0o644,
+    });
+    return new SessionNamespace(holder, pid, namespaceId, limitScript);
   }
 
   /** Starts argv inside the namespace as the leader of a new process group (so the group can be killed). */
   spawn(argv: readonly string[], options: SpawnInsideOptions): ChildProcess {
-    const limit =
-      options.maxFileBytes === undefined
-        ? []
-        : ["prlimit", `--fsize=${Math.max(0, options.maxFileBytes)}`, "--"];
     const stdio = options.stdio ?? "pipe";
     const directory = enterDirectory(options.cwd);
+    const limited = withFileSizeLimit(this.limitScript, argv, options.env, options.maxFileBytes);
     return spawn(
       "nsenter",
       [
@@ -136,10 +160,9 @@ export class SessionNamespace {
         ...directory.flags,
         "--",
         ...directory.prefix,
-        ...limit,
-        ...argv,
+        ...limited.argv,
       ],
-      { detached: true, env: options.env, stdio: ["ignore", stdio, stdio], cwd: "/" },
+      { detached: true, env: limited.env, stdio: ["ignore", stdio, stdio], cwd: "/" },
     );
   }
 
