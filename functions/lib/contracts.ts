@@ -49,6 +49,13 @@ export interface RepairRequest {
   readonly requestedBy?: string;
   /** ISO-8601, when normalize-request accepted it. */
   readonly acceptedAt: string;
+  /** ISO-8601: acceptedAt + budgetSeconds. No agent turn starts after it. */
+  readonly deadline: string;
+  /**
+   * Epoch seconds (a string, as DynamoDB's N attribute takes it) when the repository lock may be taken again even
+   * if this execution never released it: the deadline plus an hour.
+   */
+  readonly lockExpiresAt: string;
 }
 
 export interface WorkspaceState {
@@ -95,7 +102,10 @@ export interface FailureLocation {
 }
 
 export interface FailureDigest {
-  /** The tool recognised: vitest, jest, node-test, pytest, go-test, tsc, eslint or generic. */
+  /**
+   * The tool recognised: vitest, jest, node-test, pytest, go-test, tsc, eslint or generic; "none" when there was
+   * nothing to read (the command passed, or there was no outcome).
+   */
   readonly tool: string;
   readonly failingTests: readonly string[];
   readonly locations: readonly FailureLocation[];
@@ -153,8 +163,12 @@ export interface ReviewedCommandRecord extends CommandReview {
 
 export interface ReviewResult {
   readonly records: readonly ReviewedCommandRecord[];
-  /** The next command that needs a person's decision, if any (the ASL goes to "Wait for approval"). */
-  readonly awaitingApproval?: CommandReview;
+  /** The agent turn these records belong to (a new turn starts a new review). */
+  readonly iteration: number;
+  /** Index in the turn's proposedCommands of the next command to judge. */
+  readonly nextIndex: number;
+  /** The next command that needs a person's decision, or null (the ASL goes to "Wait for approval" when set). */
+  readonly awaitingApproval: CommandReview | null;
 }
 
 export interface FinalReport {
@@ -179,6 +193,7 @@ export const ERROR_NAMES = [
   "ApprovalDeniedError",
   "ApprovalExpiredError",
   "PlatformError",
+  "BudgetExhaustedError",
 ] as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[number];

@@ -68,3 +68,7 @@ export class ApprovalExpiredError extends RepairError {
 export class PlatformError extends RepairError {
   override readonly name = "PlatformError" as const;
 }
+/** The repair's wall-clock budget (limits.budgetSeconds) is spent: no further agent turn starts. */
+export class BudgetExhaustedError extends RepairError {
+  override readonly name = "BudgetExhaustedError" as const;
+}

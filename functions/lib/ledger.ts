@@ -1,0 +1,141 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { ArtifactStore } from "./artifact-store.ts";
+import { redactBounded } from "./redaction.ts";
+import { compactTimestamp, ledgerPrefix } from "./run-artifacts.ts";
+
+/**
+ * The execution's ledger: what happened, one JSON object per event under `runs/<executionName>/ledger/`.
+ * Tasks append; finalize reads them all to build the report. Appending separate objects (instead of updating one
+ * list) needs no locking and keeps Step Functions state from growing with every command.
+ */
+
+/** Longest command text kept in a record (the hash identifies the exact text). */
+export const LEDGER_COMMAND_MAX = 4096;
+const TEXT_MAX = 8192;
+
+const boundedText = (max: number) => z.string().transform((text) => redactBounded(text, max));
+
+const base = {
+  at: z.iso.datetime(),
+  iteration: z.number().int().min(0),
+};
+
+export const commandRecordSchema = z.object({
+  kind: z.literal("command"),
+  ...base,
+  purpose: z.string(),
+  command: boundedText(LEDGER_COMMAND_MAX),
+  commandHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** STREAM_BROKEN: the stream ended without an exit code; the outcome is unknown. */
+  status: z.enum(["COMPLETED", "TIMED_OUT", "STREAM_BROKEN"]),
+  exitCode: z.number().int().optional(),
+  durationMs: z.number().min(0),
+  stdoutBytes: z.number().int().min(0),
+  stderrBytes: z.number().int().min(0),
+  artifactUri: z.string(),
+  detached: z.boolean().optional(),
+});
+
+export const workspaceRecordSchema = z.object({
+  kind: z.literal("workspace"),
+  ...base,
+  path: z.string(),
+  revision: z.string(),
+  resumed: z.boolean(),
+  clearedLockFiles: z.array(z.string()),
+});
+
+export const agentTurnRecordSchema = z.object({
+  kind: z.literal("agent-turn"),
+  ...base,
+  summary: boundedText(TEXT_MAX),
+  changedFiles: z.array(z.string()),
+  proposedCommands: z.array(
+    z.object({ command: boundedText(LEDGER_COMMAND_MAX), reason: z.string().optional() }),
+  ),
+  durationMs: z.number().min(0).optional(),
+});
+
+/**
+ * Written by the approval tasks; finalize lists every decision in the report. "requested" is written by
+ * request-approval when a person is asked (with the approval's id and deadline), so the report can show how long
+ * each command waited and which requests were never answered; the decisions are written by review-commands.
+ */
+export const approvalRecordSchema = z.object({
+  kind: z.literal("approval"),
+  ...base,
+  commandHash: z.string().regex(/^[0-9a-f]{64}$/),
+  command: boundedText(LEDGER_COMMAND_MAX),
+  decision: z.enum(["requested", "approved", "denied", "expired"]),
+  decidedBy: z.string().optional(),
+  reason: boundedText(TEXT_MAX).optional(),
+  approvalId: z.string().optional(),
+  /** ISO-8601: when an unanswered request expires. */
+  expiresAt: z.iso.datetime().optional(),
+});
+
+export const ledgerRecordSchema = z.discriminatedUnion("kind", [
+  commandRecordSchema,
+  workspaceRecordSchema,
+  agentTurnRecordSchema,
+  approvalRecordSchema,
+]);
+
+export type CommandRecord = z.infer<typeof commandRecordSchema>;
+export type WorkspaceRecord = z.infer<typeof workspaceRecordSchema>;
+export type AgentTurnRecord = z.infer<typeof agentTurnRecordSchema>;
+export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
+export type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
+/** What a task hands to `appendLedger` (text is redacted and bounded on the way in). */
+export type LedgerRecordInput = z.input<typeof ledgerRecordSchema>;
+
+let sequence = 0;
+
+/** Appends one record; returns its key. Text fields are redacted before they are stored. */
+export async function appendLedger(
+  store: ArtifactStore,
+  executionName: string,
+  record: LedgerRecordInput,
+): Promise<string> {
+  const parsed = ledgerRecordSchema.parse(record);
+  const at = new Date(parsed.at);
+  sequence = (sequence + 1) % 1_000_000;
+  const key = `${ledgerPrefix(executionName)}${compactTimestamp(at)}-${String(sequence).padStart(6, "0")}-${parsed.kind}-${randomBytes(4).toString("hex")}.json`;
+  await store.putJson(key, parsed);
+  return key;
+}
+
+export interface LedgerContents {
+  /** In the order they happened. */
+  readonly records: readonly LedgerRecord[];
+  /** Keys whose content was not a record we know (skipped, named in the report). */
+  readonly unreadable: readonly string[];
+}
+
+/** Reads every record of the execution, oldest first. Objects that are not valid records are listed, not fatal. */
+export async function readLedger(store: ArtifactStore, executionName: string): Promise<LedgerContents> {
+  const keys = await store.list(ledgerPrefix(executionName));
+  const records: { key: string; record: LedgerRecord }[] = [];
+  const unreadable: string[] = [];
+  // Bounded parallelism: ledgers hold tens to hundreds of small objects.
+  for (let i = 0; i < keys.length; i += 16) {
+    const batch = keys.slice(i, i + 16);
+    const values = await Promise.all(
+      batch.map(async (key) => {
+        try {
+          return { key, value: await store.getJson(key) };
+        } catch {
+          return { key, value: undefined };
+        }
+      }),
+    );
+    for (const { key, value } of values) {
+      const parsed = ledgerRecordSchema.safeParse(value);
+      if (parsed.success) records.push({ key, record: parsed.data });
+      else unreadable.push(key);
+    }
+  }
+  records.sort((a, b) => a.record.at.localeCompare(b.record.at) || a.key.localeCompare(b.key));
+  return { records: records.map((entry) => entry.record), unreadable };
+}

@@ -1,0 +1,70 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { Language, Parser, type Tree } from "web-tree-sitter";
+
+/**
+ * Loads tree-sitter-bash once per process (a module-scope promise, so warm Lambda invocations reuse it).
+ *
+ * Where the two WebAssembly files come from, first match wins:
+ * 1. `POLICY_BASH_WASM` (the grammar) and `POLICY_TREE_SITTER_WASM` (the runtime): set these when bundling, after
+ *    copying the files into the function's asset.
+ * 2. The installed packages (`tree-sitter-bash/tree-sitter-bash.wasm`, `web-tree-sitter/web-tree-sitter.wasm`).
+ * 3. A file of the same name next to this module (for a bundle that ships the files beside `index.mjs`).
+ */
+export interface BashParser {
+  parse(text: string): Tree;
+}
+
+const GRAMMAR_FILE = "tree-sitter-bash.wasm";
+const RUNTIME_FILE = "web-tree-sitter.wasm";
+
+let loading: Promise<BashParser> | undefined;
+
+export function loadBashParser(): Promise<BashParser> {
+  loading ??= createParser().catch((error: unknown) => {
+    // A failed load is not cached: the next call retries (for example after the environment is fixed).
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
+
+async function createParser(): Promise<BashParser> {
+  const runtimeWasm = locateWasm("POLICY_TREE_SITTER_WASM", `web-tree-sitter/${RUNTIME_FILE}`, RUNTIME_FILE);
+  await Parser.init(runtimeWasm === undefined ? {} : { locateFile: () => runtimeWasm });
+  const grammarWasm = locateWasm("POLICY_BASH_WASM", `tree-sitter-bash/${GRAMMAR_FILE}`, GRAMMAR_FILE);
+  if (grammarWasm === undefined) {
+    throw new Error(
+      `cannot find ${GRAMMAR_FILE}: set POLICY_BASH_WASM to its path, install tree-sitter-bash, or ship the file next to the bundle`,
+    );
+  }
+  const language = await Language.load(grammarWasm);
+  const parser = new Parser();
+  parser.setLanguage(language);
+  return {
+    parse(text: string): Tree {
+      const tree = parser.parse(text);
+      if (tree === null) {
+        throw new Error("tree-sitter returned no tree (the parser has no language)");
+      }
+      return tree;
+    },
+  };
+}
+
+function locateWasm(envName: string, packagePath: string, fileName: string): string | undefined {
+  const fromEnv = process.env[envName];
+  if (fromEnv !== undefined && fromEnv !== "") {
+    if (!existsSync(fromEnv)) {
+      throw new Error(`${envName} is ${fromEnv}, which does not exist`);
+    }
+    return fromEnv;
+  }
+  try {
+    return createRequire(import.meta.url).resolve(packagePath);
+  } catch {
+    const beside = fileURLToPath(new URL(fileName, import.meta.url));
+    return existsSync(beside) ? beside : undefined;
+  }
+}

@@ -1,0 +1,147 @@
+import { commandHash } from "../command-hash.ts";
+import type { CommandReview } from "../contracts.ts";
+import { ValidationFailedError } from "../errors.ts";
+import { type BashParser, loadBashParser } from "./bash-parser.ts";
+import { type Finding, formatReason, isAllowedClass, sortClasses } from "./findings.ts";
+import { createJudge } from "./judge.ts";
+import { compileConfig, type PolicyConfig } from "./policy-config.ts";
+import { commandRules } from "./rules/index.ts";
+import { initialState } from "./shell-state.ts";
+import { subjectOf, Walker } from "./walker.ts";
+import { normalizeAbsolute } from "./workspace-paths.ts";
+
+export interface PolicyOptions {
+  /** The repository's directory, where commands start: `/mnt/workspace/<repo>`. */
+  readonly workspace: string;
+  /** The repository's additions (already validated with `parsePolicyConfig`). */
+  readonly config?: PolicyConfig;
+  /** Levels of shell text inside shell text (`bash -c "eval ..."`) judged before giving up. @default 8 */
+  readonly maxDepth?: number;
+}
+
+export interface CommandPolicy {
+  readonly workspace: string;
+  /** Judges one proposed command. Synchronous: the parser is loaded when the policy is created. */
+  review(command: string): CommandReview;
+}
+
+/** Commands longer than this are not parsed at all (bounded work per command); they wait for a person. */
+export const MAX_COMMAND_BYTES = 65_536;
+const MAX_REASONS = 40;
+const DEFAULT_MAX_DEPTH = 8;
+const MAX_DEPTH_LIMIT = 16;
+
+export async function createCommandPolicy(options: PolicyOptions): Promise<CommandPolicy> {
+  const workspace = validateWorkspace(options.workspace);
+  const maxDepth = validateDepth(options.maxDepth ?? DEFAULT_MAX_DEPTH);
+  const parser = await loadBashParser();
+  const judge = createJudge(
+    commandRules,
+    options.config === undefined ? undefined : compileConfig(options.config),
+  );
+  const env = {
+    workspace,
+    parser,
+    maxDepth,
+    judgeInvocation: judge,
+    knows: (name: string) => Object.hasOwn(commandRules, name),
+  };
+  return {
+    workspace,
+    review: (command) => review(command, env),
+  };
+}
+
+/** One-off review; a service reviewing many commands should keep the policy from `createCommandPolicy`. */
+export async function reviewCommand(command: string, options: PolicyOptions): Promise<CommandReview> {
+  return (await createCommandPolicy(options)).review(command);
+}
+
+function review(
+  command: string,
+  env: {
+    readonly workspace: string;
+    readonly parser: BashParser;
+    readonly maxDepth: number;
+  } & ConstructorParameters<typeof Walker>[0],
+): CommandReview {
+  const findings = judgeCommand(command, env);
+  return summarize(command, findings);
+}
+
+function judgeCommand(command: string, env: ConstructorParameters<typeof Walker>[0]): Finding[] {
+  const subject = subjectOf(command);
+  const bytes = Buffer.byteLength(command, "utf8");
+  if (bytes > MAX_COMMAND_BYTES) {
+    return [
+      {
+        class: "unknown",
+        subject,
+        detail: `the command is ${bytes} bytes; the limit is ${MAX_COMMAND_BYTES}`,
+      },
+    ];
+  }
+  if (command.includes("\0"))
+    return [{ class: "unknown", subject, detail: "the command contains a NUL byte" }];
+  const tree = env.parser.parse(command);
+  try {
+    const walker = new Walker(env, 0, []);
+    walker.walk(tree.rootNode, initialState(env.workspace));
+    if (walker.findings.length === 0) {
+      return [
+        {
+          class: "unknown",
+          subject: subject === "" ? "(empty)" : subject,
+          detail: "there is no command to judge",
+        },
+      ];
+    }
+    return walker.findings;
+  } finally {
+    tree.delete();
+  }
+}
+
+function summarize(command: string, findings: readonly Finding[]): CommandReview {
+  const unique = new Map<string, Finding>();
+  for (const f of findings) unique.set(`${f.class}\u0000${f.subject}\u0000${f.detail}`, f);
+  const all = [...unique.values()];
+  // The reasons a person must decide on come first.
+  const ordered = [
+    ...all.filter((f) => !isAllowedClass(f.class)),
+    ...all.filter((f) => isAllowedClass(f.class)),
+  ];
+  const reasons = ordered.slice(0, MAX_REASONS).map(formatReason);
+  if (ordered.length > MAX_REASONS) reasons.push(`… and ${ordered.length - MAX_REASONS} more`);
+  return {
+    command,
+    commandHash: commandHash(command),
+    decision: all.every((f) => isAllowedClass(f.class)) ? "allow" : "approve",
+    classes: sortClasses(all.map((f) => f.class)),
+    reasons,
+  };
+}
+
+function validateWorkspace(workspace: string): string {
+  if (!workspace.startsWith("/")) {
+    throw new ValidationFailedError([
+      { field: "workspace", problem: `must be an absolute path, got ${workspace}` },
+    ]);
+  }
+  const normalized = normalizeAbsolute(workspace);
+  if (normalized === "/" || normalized.split("/").includes("~")) {
+    throw new ValidationFailedError([
+      { field: "workspace", problem: `must be a directory below /, got ${workspace}` },
+    ]);
+  }
+  return normalized;
+}
+
+function validateDepth(depth: number): number {
+  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH_LIMIT) {
+    throw new ValidationFailedError([
+      { field: "maxDepth", problem: `must be an integer from 1 to ${MAX_DEPTH_LIMIT}, got ${depth}` },
+    ]);
+  }
+  return depth;
+}

@@ -1,0 +1,30 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { agentCoreClient } from "./agentcore-client.ts";
+import { type ArtifactStore, createArtifactStore } from "./artifact-store.ts";
+import { loadConfig, type TaskConfig } from "./config.ts";
+import { tracer } from "./observability.ts";
+
+/**
+ * What a task's handler hands to its core in this Lambda container: configuration, the AgentCore client and the
+ * artifact store, built once on first use (not at import, so a bad environment is reported by the invocation as a
+ * named error instead of failing the module load).
+ */
+export interface TaskDependencies {
+  readonly config: TaskConfig;
+  readonly agentCore: typeof agentCoreClient;
+  readonly store: ArtifactStore;
+}
+
+let cached: TaskDependencies | undefined;
+
+export function taskDependencies(): TaskDependencies {
+  if (cached) return cached;
+  const config = loadConfig();
+  const s3 = config.artifacts.kind === "s3" ? tracer.captureAWSv3Client(new S3Client({})) : undefined;
+  cached = {
+    config,
+    agentCore: agentCoreClient,
+    store: createArtifactStore(config.artifacts, s3 ? { s3 } : {}),
+  };
+  return cached;
+}

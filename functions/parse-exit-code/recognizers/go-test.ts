@@ -1,0 +1,77 @@
+import type { FindingsCollector } from "../findings.ts";
+import type { LineRecognizer, RecognizerDefinition } from "./recognizer.ts";
+
+/**
+ * `go test` (plain and -v):
+ *   --- FAIL: TestDivide (0.00s)
+ *       --- FAIL: TestDivide/by_zero (0.00s)
+ *           calc_test.go:19: Divide(1, 0) returned no error
+ *   panic: runtime error: index out of range [1] with length 1 [recovered]
+ *   	/repo/parse/parse.go:6
+ *   FAIL	example.com/shop/calc	0.021s
+ * and compile errors:
+ *   # example.com/shop/money [example.com/shop/money.test]
+ *   money/money_test.go:6:12: undefined: Round
+ *   FAIL	example.com/shop/money [build failed]
+ */
+const FAILED_TEST = /^\s*--- FAIL: (\S+) \(/;
+const PACKAGE_RESULT = /^(?:FAIL|ok)\s+(\S+)\s+(?:\d[\d.]*s|\(cached\)|\[build failed\]|\[setup failed\])/;
+const BUILD_FAILED = /^FAIL\s+(\S+) \[(?:build|setup) failed\]/;
+const TEST_LOG = /^\s+([\w./-]+\.go):(\d+): (.+)$/;
+const COMPILE_ERROR = /^(?:\.\/)?([\w./-]+\.go):(\d+):(\d+): (.+)$/;
+const PANIC = /^panic: (.+?)(?: \[recovered\])?$/;
+const GOROUTINE_FRAME = /^\t(\/\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$/;
+const RUN = /^=== (?:RUN|PAUSE|CONT) /;
+
+class GoTestRecognizer implements LineRecognizer {
+  recognised = false;
+  readonly #findings: FindingsCollector;
+  readonly #failed: string[] = [];
+
+  constructor(findings: FindingsCollector) {
+    this.#findings = findings;
+  }
+
+  consume(line: string): void {
+    const failed = FAILED_TEST.exec(line);
+    if (failed?.[1]) {
+      this.recognised = true;
+      if (this.#failed.length < 200 && !this.#failed.includes(failed[1])) this.#failed.push(failed[1]);
+      return;
+    }
+    if (PACKAGE_RESULT.test(line) || RUN.test(line)) this.recognised = true;
+    const buildFailed = BUILD_FAILED.exec(line);
+    if (buildFailed?.[1]) {
+      if (this.#failed.length < 200) this.#failed.push(`${buildFailed[1]} [build failed]`);
+      return;
+    }
+    const log = TEST_LOG.exec(line);
+    if (log?.[1]) {
+      this.#findings.addLocation(log[1], Number(log[2]));
+      this.#findings.addError(`${log[1]}:${log[2]}: ${log[3]}`);
+      return;
+    }
+    const compile = COMPILE_ERROR.exec(line);
+    if (compile?.[1]) {
+      this.#findings.addLocation(compile[1], Number(compile[2]), Number(compile[3]));
+      this.#findings.addError(`${compile[1]}:${compile[2]}:${compile[3]}: ${compile[4]}`);
+      return;
+    }
+    const panic = PANIC.exec(line);
+    if (panic?.[1]) {
+      this.#findings.addError(`panic: ${panic[1]}`);
+      return;
+    }
+    const frame = GOROUTINE_FRAME.exec(line);
+    if (frame?.[1]) this.#findings.addLocation(frame[1], Number(frame[2]));
+  }
+
+  finish(): void {
+    // A parent test fails because a subtest did; the subtest is the precise name.
+    for (const name of this.#failed) {
+      if (!this.#failed.some((other) => other.startsWith(`${name}/`))) this.#findings.addTest(name);
+    }
+  }
+}
+
+export const goTest: RecognizerDefinition = { tool: "go-test", create: (f) => new GoTestRecognizer(f) };

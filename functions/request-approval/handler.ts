@@ -1,0 +1,83 @@
+import {
+  approvalEnvironment,
+  awsNotifier,
+  ledgerStoreFromEnvironment,
+} from "../lib/approvals/approval-dependencies.ts";
+import { ValidationFailedError } from "../lib/errors.ts";
+import { bindInvocationKeys, flushMetrics, logger } from "../lib/observability.ts";
+import { parseTaskInput } from "../lib/task-input.ts";
+import {
+  type ApprovalRequested,
+  type RequestApprovalDependencies,
+  requestApproval,
+  requestApprovalInputSchema,
+} from "./request-approval.ts";
+
+/**
+ * Fills what the caller did not inject from the environment. In AWS nothing is injected. Locally the runner
+ * injects at least the notifier (how a person is asked) and the base URL of its loopback approval server.
+ */
+function resolveDependencies(overrides: Partial<RequestApprovalDependencies>): RequestApprovalDependencies {
+  const needsEnvironment =
+    !overrides.store ||
+    !overrides.audit ||
+    !overrides.signingKey ||
+    !overrides.notifier ||
+    !overrides.baseUrl;
+  const environment =
+    needsEnvironment || overrides.ttlSeconds === undefined ? approvalEnvironment() : undefined;
+  const notifier = overrides.notifier ?? (environment ? awsNotifier(environment.settings) : undefined);
+  const baseUrl = overrides.baseUrl ?? environment?.settings.baseUrl;
+  if (!notifier) {
+    throw new ValidationFailedError([
+      {
+        field: "EVENT_BUS_NAME",
+        problem: "no notifier: set EVENT_BUS_NAME and/or APPROVAL_TOPIC_ARN, or inject one",
+      },
+    ]);
+  }
+  if (!baseUrl) {
+    throw new ValidationFailedError([
+      { field: "APPROVAL_BASE_URL", problem: "is not set (the link needs it)" },
+    ]);
+  }
+  const ledger = "ledger" in overrides ? overrides.ledger : ledgerStoreFromEnvironment();
+  return {
+    store: overrides.store ?? environment!.store,
+    audit: overrides.audit ?? environment!.audit,
+    signingKey: overrides.signingKey ?? environment!.signingKey,
+    ttlSeconds: overrides.ttlSeconds ?? environment!.settings.ttlSeconds,
+    now: overrides.now ?? (() => new Date()),
+    notifier,
+    baseUrl,
+    ...(ledger ? { ledger } : {}),
+  };
+}
+
+/** A request-approval Lambda handler; `overrides` replace what the environment would provide. */
+export function createRequestApprovalHandler(
+  overrides: Partial<RequestApprovalDependencies> = {},
+): (event: unknown) => Promise<ApprovalRequested> {
+  let dependencies: RequestApprovalDependencies | undefined;
+  return async (event) => {
+    try {
+      bindInvocationKeys({});
+      // The event holds the task token: it is parsed, never logged.
+      const input = parseTaskInput(requestApprovalInputSchema, event);
+      bindInvocationKeys({
+        executionName: input.executionName,
+        sessionId: input.request.sessionId,
+        commandHash: input.command.commandHash,
+      });
+      dependencies ??= resolveDependencies(overrides);
+      return await requestApproval(dependencies, input);
+    } catch (error) {
+      logger.error("request-approval failed", error as Error);
+      throw error;
+    } finally {
+      flushMetrics();
+    }
+  };
+}
+
+export const handler = createRequestApprovalHandler();

@@ -1,0 +1,223 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type ApprovalNotice, callbackNotifier } from "../../functions/lib/approvals/notifier.ts";
+import { reportKeys } from "../../functions/lib/run-artifacts.ts";
+import { decide } from "./approvals/approval-client.ts";
+import { type ApprovalServer, startApprovalServer } from "./approvals/approval-server.ts";
+import {
+  type EmulatorConfig,
+  type EmulatorLog,
+  type RunningEmulator,
+  startEmulator,
+} from "./emulator/index.ts";
+import { type LocalLambdaApi, startLocalLambdaApi } from "./runner/lambda-api.ts";
+import type { LambdaHandler } from "./runner/lambda-invoker.ts";
+import { LocalLockTable } from "./runner/local-locks.ts";
+import {
+  type ExecutionResult,
+  type RunnerOptions,
+  runExecution,
+  TASK_FUNCTIONS,
+  type TaskFunction,
+} from "./runner/runner.ts";
+import { type LocalStepFunctionsApi, startLocalStepFunctionsApi } from "./runner/sfn-task-api.ts";
+import { TaskTokenRegistry } from "./runner/task-tokens.ts";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const LOCAL_RUNTIME_ARN =
+  "arn:aws:bedrock-agentcore:us-east-1:000000000000:runtime/agentcore_repair-LOCAL00001";
+const FUNCTION_DIRECTORIES: Readonly<Record<TaskFunction, string>> = {
+  NormalizeRequest: "normalize-request",
+  PrepareWorkspace: "prepare-workspace",
+  RunCommand: "run-command",
+  ParseExitCode: "parse-exit-code",
+  InvokeAgent: "invoke-agent",
+  ReviewCommands: "review-commands",
+  RequestApproval: "request-approval",
+  Finalize: "finalize",
+};
+
+/** Who answers approval requests locally: a person at the terminal, or always yes / always no. */
+export type ApprovalMode = "prompt" | "auto" | "deny";
+
+export interface LocalApprovals {
+  readonly mode: ApprovalMode;
+  /** Told about each request (the notice's `link` carries the decision token: show `pageUrl`, not `link`). */
+  readonly onRequested?: (notice: ApprovalNotice) => void;
+  /** For "prompt": asks a person. */
+  readonly ask?: (notice: ApprovalNotice) => Promise<{ readonly approve: boolean; readonly reason: string }>;
+  /** Decisions that could not be delivered (the approval page refused, the server was gone). */
+  readonly onError?: (error: Error) => void;
+}
+
+export interface RunSummary {
+  readonly execution: string;
+  readonly status: ExecutionResult["status"];
+  readonly error?: string;
+  readonly cause?: string;
+  readonly outcome: string;
+  readonly iterations: number;
+  readonly resumed: boolean;
+  readonly durationSeconds: number;
+  readonly report: string | null;
+  readonly transitions: number;
+}
+
+export interface LocalStackOptions {
+  /** Session storage, artifacts, approvals and locks. @default ".agentcore" */
+  readonly dataDir: string;
+  /** Which recorded model session the sample agent replays (its AGENT_REPLAY). @default by repository name */
+  readonly agentReplay?: string;
+  /** Emulator settings merged over the local runtime's (tests: rate limits, lifecycle). */
+  readonly runtime?: NonNullable<EmulatorConfig["defaults"]>;
+  /** Powertools log level of the handlers. @default "WARN" */
+  readonly logLevel?: string;
+  readonly emulatorLog?: EmulatorLog;
+  /** @default { mode: "deny" } */
+  readonly approvals?: LocalApprovals;
+}
+
+export interface LocalStack {
+  readonly emulator: RunningEmulator;
+  readonly tokens: TaskTokenRegistry;
+  readonly dataDir: string;
+  /** The loopback approval API (GET shows, POST decides), as APPROVAL_BASE_URL. */
+  readonly approvalsUrl: string;
+  /** The execution's outcome as `npm start` reports it, read from the report Finalize wrote. */
+  summarize(result: ExecutionResult): Promise<RunSummary>;
+  run(
+    input: unknown,
+    options?: Partial<Omit<RunnerOptions, "functions" | "locks" | "tokens" | "definitionPath">>,
+  ): Promise<ExecutionResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything `npm start` and the workflow tests run on: the AgentCore emulator with the sample agent as the runtime's
+ * agent, local Lambda and Step Functions task APIs, and the real handlers, configured through the same environment
+ * variables as in AWS (set before the handlers are imported, as Lambda sets them before the module loads).
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const emulator = await startEmulator({
+    port: 0,
+    dataDir: join(dataDir, "emulator"),
+    ...(options.emulatorLog ? { log: options.emulatorLog } : {}),
+    config: {
+      runtimes: {
+        [LOCAL_RUNTIME_ARN]: {
+          agent: {
+            command: [process.execPath, join(ROOT, "samples/agent/server.mjs")],
+            startTimeoutSeconds: 30,
+          },
+          environment: {
+            AGENT_WORKSPACE_ROOT: "/mnt/workspace",
+            ...(options.agentReplay ? { AGENT_REPLAY: options.agentReplay } : {}),
+          },
+          ...options.runtime,
+        },
+      },
+    },
+  });
+  const tokens = new TaskTokenRegistry();
+  const stepFunctions: LocalStepFunctionsApi = await startLocalStepFunctionsApi(tokens);
+  // Filled once the handlers are imported; the endpoint must be known before, as clients read it at module load.
+  const byName = new Map<string, LambdaHandler>();
+  const lambdaApi: LocalLambdaApi = await startLocalLambdaApi(byName, 900_000);
+
+  // Credentials are dummies on purpose: every call goes to a loopback endpoint, and the user's real ones stay unused.
+  Object.assign(process.env, {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "AKIDLOCALREPAIR",
+    AWS_SECRET_ACCESS_KEY: "local-not-a-secret",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: emulator.endpoint,
+    AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+    AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
+    AGENTCORE_RUNTIME_ARN: LOCAL_RUNTIME_ARN,
+    ARTIFACT_DIR: join(dataDir, "artifacts"),
+    AGENTCORE_MOUNT_PATH: "/mnt/workspace",
+    RUN_COMMAND_FUNCTION_NAME: "agentcore-repair-run-command",
+    APPROVALS_FILE: join(dataDir, "approvals.json"),
+    AUDIT_FILE: join(dataDir, "audit.jsonl"),
+    APPROVAL_KEY_FILE: join(dataDir, "approval-signing.key"),
+    POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    POWERTOOLS_TRACE_ENABLED: "false",
+    POWERTOOLS_SERVICE_NAME: "agentcore-repair-local",
+  });
+  const approvalApi = (await import("../../functions/approval-api/handler.ts")).createApprovalApiHandler();
+  const approvalServer: ApprovalServer = await startApprovalServer({ handler: approvalApi });
+  process.env.APPROVAL_BASE_URL = approvalServer.baseUrl;
+  const approvals = options.approvals ?? { mode: "deny" };
+  const answer = async (notice: ApprovalNotice): Promise<void> => {
+    approvals.onRequested?.(notice);
+    const choice =
+      approvals.mode === "prompt" && approvals.ask
+        ? await approvals.ask(notice)
+        : { approve: approvals.mode === "auto", reason: `decided by --approve ${approvals.mode}` };
+    // Through the approval page, as a person's browser would: GET the link, POST the form with its signed token.
+    await decide(notice.link, choice.approve ? "approve" : "deny", choice.reason, {
+      decidedBy:
+        approvals.mode === "prompt" ? "local terminal" : `local runner (--approve ${approvals.mode})`,
+    });
+  };
+  const requestApproval = (
+    await import("../../functions/request-approval/handler.ts")
+  ).createRequestApprovalHandler({
+    baseUrl: approvalServer.baseUrl,
+    notifier: callbackNotifier((notice) => {
+      // The task starts waiting once request-approval returns: answer afterwards, never inside the invocation.
+      setImmediate(() => {
+        answer(notice).catch((error: Error) => approvals.onError?.(error));
+      });
+    }),
+  });
+
+  const functions = {} as Record<TaskFunction, LambdaHandler>;
+  for (const task of TASK_FUNCTIONS) {
+    const module = (await import(join(ROOT, "functions", FUNCTION_DIRECTORIES[task], "handler.ts"))) as {
+      handler: LambdaHandler;
+    };
+    functions[task] = task === "RequestApproval" ? (requestApproval as LambdaHandler) : module.handler;
+    byName.set(`agentcore-repair-${FUNCTION_DIRECTORIES[task]}`, functions[task]);
+  }
+  const artifactDir = join(dataDir, "artifacts");
+  const readJson = async (path: string): Promise<Record<string, unknown> | undefined> =>
+    (JSON.parse(await readFile(path, "utf8").catch(() => "null")) as Record<string, unknown> | null) ??
+    undefined;
+  const locks = new LocalLockTable(join(dataDir, "locks.json"));
+  const definitionPath = join(ROOT, "statemachine/repair.asl.json");
+
+  return {
+    emulator,
+    tokens,
+    dataDir,
+    approvalsUrl: approvalServer.baseUrl,
+    async summarize(result) {
+      const keys = reportKeys(result.executionName);
+      const report = await readJson(join(artifactDir, keys.json));
+      const workspace = report?.workspace as { resumed?: boolean } | undefined;
+      return {
+        execution: result.executionName,
+        status: result.status,
+        ...(result.error ? { error: result.error, cause: result.cause ?? "" } : {}),
+        outcome: String(report?.outcome ?? "failed"),
+        iterations: Number(report?.iterations ?? 0),
+        resumed: Boolean(workspace?.resumed),
+        durationSeconds: Math.round(result.durationMs / 100) / 10,
+        report: report ? join(artifactDir, keys.markdown) : null,
+        transitions: result.events.filter((e) => e.type === "StateEntered").length,
+      };
+    },
+    run: (input, runOptions = {}) =>
+      runExecution(input, { ...runOptions, definitionPath, functions, locks, tokens }),
+    async stop() {
+      await approvalServer.stop();
+      await lambdaApi.stop();
+      await stepFunctions.stop();
+      await emulator.stop();
+    },
+  };
+}
