@@ -1,0 +1,132 @@
+import * as apigateway from "aws-cdk-lib/aws-apigateway";
+import * as kms from "aws-cdk-lib/aws-kms";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import { Construct } from "constructs";
+import { acknowledge } from "../nag.ts";
+import { secureStageDefaults } from "./rest-api-defaults.ts";
+
+/** The path of one approval: GET shows it, POST decides it. */
+export const APPROVAL_RESOURCE_PATH = "approvals/{approvalId}";
+
+export interface ApprovalNotificationsProps {
+  /**
+   * Addresses subscribed to approval requests.
+   * @default - none (subscribe later, or use another protocol)
+   */
+  readonly approverEmails?: readonly string[];
+}
+
+/**
+ * What a person needs to decide: the signing key of approval tokens (generated, never in the template) and the
+ * encrypted, TLS-only SNS topic that carries approval requests.
+ */
+export class ApprovalNotifications extends Construct {
+  readonly signingSecret: secretsmanager.Secret;
+  readonly topic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: ApprovalNotificationsProps = {}) {
+    super(scope, id);
+    this.signingSecret = new secretsmanager.Secret(this, "SigningSecret", {
+      description: "agentcore-repair: HMAC key that signs approval decision tokens",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    acknowledge(
+      this.signingSecret,
+      "AwsSolutions-SMG4",
+      "An HMAC signing key, not a credential for another system: rotating it invalidates every pending " +
+        "approval link, so it is rotated by hand (put a new value) when no approval is pending; tokens expire.",
+    );
+
+    this.topic = new sns.Topic(this, "ApprovalRequests", {
+      displayName: "agentcore-repair approval requests",
+      masterKey: kms.Alias.fromAliasName(this, "SnsKey", "alias/aws/sns"),
+      enforceSSL: true,
+    });
+    for (const email of props.approverEmails ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+  }
+}
+
+export interface ApprovalApiProps {
+  /** The approval-api function (Lambda proxy integration). */
+  readonly handler: lambda.IFunction;
+  /**
+   * @default "v1"
+   */
+  readonly stageName?: string;
+  /**
+   * Requests per second across the API; a person clicks, nothing else should call it.
+   * @default 5
+   */
+  readonly rateLimit?: number;
+  /**
+   * @default 10
+   */
+  readonly burstLimit?: number;
+  /**
+   * @default logs.RetentionDays.ONE_YEAR (access logs are part of the approval audit)
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
+}
+
+/**
+ * The public approval API. It has no AWS authorizer on purpose: the person deciding has no AWS identity.
+ * GET only shows what would run (safe for mail scanners that follow links); a decision is a POST that carries a
+ * signed, single-use, expiring token, checked by the approval-api function.
+ */
+export class ApprovalApi extends Construct {
+  readonly api: apigateway.RestApi;
+  /** `https://<id>.execute-api.<region>.amazonaws.com/<stage>` without a trailing slash. */
+  readonly baseUrl: string;
+
+  constructor(scope: Construct, id: string, props: ApprovalApiProps) {
+    super(scope, id);
+    const stage = secureStageDefaults(this, {
+      stageName: props.stageName ?? "v1",
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      rateLimit: props.rateLimit ?? 5,
+      burstLimit: props.burstLimit ?? 10,
+    });
+    this.api = new apigateway.RestApi(this, "Api", {
+      description:
+        "agentcore-repair approvals: GET shows a pending command, POST decides with a signed token",
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      // The start API configures the account's CloudWatch role once for both APIs.
+      cloudWatchRole: false,
+      deployOptions: stage.deployOptions,
+      disableExecuteApiEndpoint: false,
+    });
+    const validator = new apigateway.RequestValidator(this, "Validator", {
+      restApi: this.api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const integration = new apigateway.LambdaIntegration(props.handler, { proxy: true });
+    const approval = this.api.root.addResource("approvals").addResource("{approvalId}");
+    for (const method of ["GET", "POST"]) {
+      approval.addMethod(method, integration, {
+        authorizationType: apigateway.AuthorizationType.NONE,
+        requestValidator: validator,
+        requestParameters: { "method.request.path.approvalId": true },
+      });
+    }
+    this.baseUrl = `https://${this.api.restApiId}.execute-api.${this.api.stack.region}.${this.api.stack.urlSuffix}/${this.api.deploymentStage.stageName}`;
+
+    const publicByDesign =
+      "The approver has no AWS identity: GET only displays the pending command, and a decision needs a POST " +
+      "with an HMAC-signed, single-use, expiring token bound to the execution and the command hash.";
+    acknowledge(this.api, "AwsSolutions-APIG4", publicByDesign);
+    acknowledge(this.api, "AwsSolutions-COG4", publicByDesign);
+    acknowledge(
+      this.api,
+      "AwsSolutions-APIG3",
+      "Low-volume human-facing API with stage throttling (5 rps); attach an AWS WAF web ACL in accounts that " +
+        "mandate one: no rule here depends on it.",
+    );
+  }
+}

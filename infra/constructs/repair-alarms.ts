@@ -1,0 +1,160 @@
+import { Duration } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as kms from "aws-cdk-lib/aws-kms";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+
+/**
+ * The custom metrics the tasks publish through Powertools (functions/lib/observability.ts). Powertools adds a
+ * `service` dimension and some metrics carry `Purpose`, so the alarms use Metrics Insights queries, which
+ * aggregate over whatever dimensions a datapoint has.
+ */
+export const REPAIR_METRICS = {
+  namespace: "AgentCoreRepair",
+  throttles: "Throttles",
+  commandStreamsBroken: "CommandStreamsBroken",
+  commandsTimedOut: "CommandsTimedOut",
+  approvalWaitSeconds: "ApprovalWaitSeconds",
+} as const;
+
+export interface RepairAlarmsProps {
+  readonly stateMachine: sfn.IStateMachine;
+  readonly functions: readonly lambda.IFunction[];
+  /**
+   * AgentCore throttles (after the tasks' own retries) per 5 minutes that raise the alarm.
+   * @default 5
+   */
+  readonly throttleThreshold?: number;
+  /**
+   * Commands killed by their timeout per 5 minutes that raise the alarm.
+   * @default 3
+   */
+  readonly commandTimeoutThreshold?: number;
+  /**
+   * The longest acceptable wait for a person's decision.
+   * @default Duration.hours(4)
+   */
+  readonly approvalWaitThreshold?: Duration;
+  /**
+   * Addresses subscribed to the alarm topic.
+   * @default - none
+   */
+  readonly alarmEmails?: readonly string[];
+}
+
+/**
+ * Alarms on what needs a person: executions that failed or timed out, throttling (AgentCore and Lambda), commands
+ * whose outcome is unknown or that ran out of time, and approvals waiting too long. Every alarm notifies an
+ * encrypted, TLS-only SNS topic.
+ */
+export class RepairAlarms extends Construct {
+  readonly topic: sns.Topic;
+  readonly executionsFailed: cloudwatch.Alarm;
+  readonly executionsTimedOut: cloudwatch.Alarm;
+  readonly agentCoreThrottles: cloudwatch.Alarm;
+  readonly lambdaThrottles: cloudwatch.Alarm;
+  readonly commandStreamsBroken: cloudwatch.Alarm;
+  readonly commandsTimedOut: cloudwatch.Alarm;
+  readonly approvalWaitAge: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: RepairAlarmsProps) {
+    super(scope, id);
+    this.topic = new sns.Topic(this, "Topic", {
+      displayName: "agentcore-repair alarms",
+      masterKey: kms.Alias.fromAliasName(this, "SnsKey", "alias/aws/sns"),
+      enforceSSL: true,
+    });
+    for (const email of props.alarmEmails ?? [])
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    const notify = new actions.SnsAction(this.topic);
+    const atLeastOnce = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    } as const;
+    const fiveMinutes = Duration.minutes(5);
+    const insights = (statistic: "SUM" | "MAX", metricName: string, label: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SELECT ${statistic}(${metricName}) FROM "${REPAIR_METRICS.namespace}"`,
+        label,
+        period: fiveMinutes,
+      });
+
+    this.executionsFailed = props.stateMachine
+      .metricFailed({ period: fiveMinutes })
+      .createAlarm(this, "Failed", {
+        ...atLeastOnce,
+        alarmDescription: "A repair execution failed (it ended in a Fail state or an uncaught error).",
+      });
+    this.executionsTimedOut = props.stateMachine
+      .metricTimedOut({ period: fiveMinutes })
+      .createAlarm(this, "TimedOut", {
+        ...atLeastOnce,
+        alarmDescription: "A repair execution exceeded its time limit.",
+      });
+    this.agentCoreThrottles = insights("SUM", REPAIR_METRICS.throttles, "AgentCore throttles").createAlarm(
+      this,
+      "AgentCoreThrottles",
+      {
+        ...atLeastOnce,
+        threshold: props.throttleThreshold ?? 5,
+        alarmDescription: "AgentCore keeps throttling the tasks; raise the quota or lower concurrency.",
+      },
+    );
+    const throttleMetrics = Object.fromEntries(
+      props.functions.map((fn, index) => [`t${index}`, fn.metricThrottles({ period: fiveMinutes })]),
+    );
+    this.lambdaThrottles = new cloudwatch.MathExpression({
+      expression: Object.keys(throttleMetrics).join(" + "),
+      usingMetrics: throttleMetrics,
+      label: "Lambda throttles of the task functions",
+      period: fiveMinutes,
+    }).createAlarm(this, "LambdaThrottles", {
+      ...atLeastOnce,
+      alarmDescription: "Lambda throttled a task function (account concurrency exhausted).",
+    });
+    this.commandStreamsBroken = insights(
+      "SUM",
+      REPAIR_METRICS.commandStreamsBroken,
+      "Commands with an unknown outcome",
+    ).createAlarm(this, "CommandStreamsBroken", {
+      ...atLeastOnce,
+      alarmDescription: "A command stream ended without an exit code: its outcome is unknown.",
+    });
+    this.commandsTimedOut = insights(
+      "SUM",
+      REPAIR_METRICS.commandsTimedOut,
+      "Commands timed out",
+    ).createAlarm(this, "CommandsTimedOut", {
+      ...atLeastOnce,
+      threshold: props.commandTimeoutThreshold ?? 3,
+      alarmDescription: "Commands keep running past their timeout.",
+    });
+    this.approvalWaitAge = insights(
+      "MAX",
+      REPAIR_METRICS.approvalWaitSeconds,
+      "Approval wait (s)",
+    ).createAlarm(this, "ApprovalWaitAge", {
+      ...atLeastOnce,
+      threshold: (props.approvalWaitThreshold ?? Duration.hours(4)).toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: "A command waited longer than expected for a person's decision.",
+    });
+    for (const alarm of [
+      this.executionsFailed,
+      this.executionsTimedOut,
+      this.agentCoreThrottles,
+      this.lambdaThrottles,
+      this.commandStreamsBroken,
+      this.commandsTimedOut,
+      this.approvalWaitAge,
+    ]) {
+      alarm.addAlarmAction(notify);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The Lambda tasks of agentcore-repair as the infrastructure knows them: by name and entry path only (infra never
+ * imports a handler). Everything that must agree between the CDK app and `statemachine/repair.asl.json` is derived
+ * here: the `${<Pascal>FunctionArn}` substitution keys and the Lambda timeouts that the ASL Task timeouts must
+ * exceed.
+ */
+
+export const TASK_NAMES = [
+  "normalize-request",
+  "prepare-workspace",
+  "run-command",
+  "parse-exit-code",
+  "invoke-agent",
+  "review-commands",
+  "request-approval",
+  "approval-api",
+  "finalize",
+] as const;
+
+export type TaskName = (typeof TASK_NAMES)[number];
+
+/**
+ * approval-api is reached through the public approval API, never from the state machine: keeping it out of the
+ * definition also avoids a dependency cycle (it needs states:SendTaskSuccess on the state machine).
+ */
+export const STATE_MACHINE_TASKS: readonly TaskName[] = TASK_NAMES.filter((task) => task !== "approval-api");
+
+/**
+ * The tasks that run commands in the AgentCore session themselves (InvokeAgentRuntimeCommand, through
+ * functions/lib/command-runner.ts). They share one role, the only principal in the stack allowed to call that
+ * operation: prepare-workspace clones or resumes the repository with a command in the session, run-command runs
+ * validation and polls detached commands.
+ */
+export const COMMAND_RUNNER_TASKS: readonly TaskName[] = ["prepare-workspace", "run-command"];
+
+/**
+ * review-commands runs the commands the policy allows by invoking the run-command function
+ * (functions/lib/run-command-invoker.ts), so it needs lambda:InvokeFunction on run-command, not the AgentCore
+ * permission.
+ */
+export const RUN_COMMAND_CALLERS: readonly TaskName[] = ["review-commands"];
+
+/** Lambda's hard limit on a function timeout. */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+
+/** What a command task needs beyond the command itself: connect, stream the output, store it in S3. */
+export const COMMAND_OVERHEAD_SECONDS = 60;
+
+/** The command timeout the request contract allows (`RepairLimits.commandTimeoutSeconds`, 1-3600). */
+export const COMMAND_TIMEOUT_LIMITS = { min: 1, max: 3600 } as const;
+
+/** `RepairLimits.commandTimeoutSeconds` default. */
+export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 300;
+
+/**
+ * Fixed Lambda timeouts, each below the TimeoutSeconds its Task has in the ASL (30 s for the quick tasks, 120 s for
+ * finalize), so Step Functions sees the function's own error rather than States.Timeout.
+ */
+const FIXED_TIMEOUT_SECONDS: Readonly<Record<TaskName, number | undefined>> = {
+  "normalize-request": 20,
+  "prepare-workspace": undefined,
+  "run-command": undefined,
+  "parse-exit-code": 20,
+  // The agent reasons and edits for as long as Lambda allows; the ASL Task must wait longer than that.
+  "invoke-agent": LAMBDA_MAX_TIMEOUT_SECONDS,
+  // Waits for run-command (itself up to the command timeout + 60 s) for each command it lets run.
+  "review-commands": LAMBDA_MAX_TIMEOUT_SECONDS,
+  "request-approval": 20,
+  // Behind API Gateway, whose integration timeout is 29 s.
+  "approval-api": 15,
+  // Writes the report and stops the session (which flushes session storage).
+  finalize: 100,
+};
+
+/** Checks the deployment's command timeout against the request contract's limits; names the field and the limit. */
+export function assertCommandTimeout(commandTimeoutSeconds: number): void {
+  if (
+    !Number.isInteger(commandTimeoutSeconds) ||
+    commandTimeoutSeconds < COMMAND_TIMEOUT_LIMITS.min ||
+    commandTimeoutSeconds > COMMAND_TIMEOUT_LIMITS.max
+  ) {
+    throw new Error(
+      `commandTimeoutSeconds is ${commandTimeoutSeconds}; it must be a whole number of seconds from ` +
+        `${COMMAND_TIMEOUT_LIMITS.min} to ${COMMAND_TIMEOUT_LIMITS.max}`,
+    );
+  }
+}
+
+/**
+ * The Lambda timeout of a task. Command tasks get the command timeout plus the overhead, capped at Lambda's 900 s:
+ * a longer command runs detached in the session and the state machine polls it, so no single invocation waits
+ * for it.
+ */
+export function lambdaTimeoutSeconds(task: TaskName, commandTimeoutSeconds: number): number {
+  assertCommandTimeout(commandTimeoutSeconds);
+  const fixed = FIXED_TIMEOUT_SECONDS[task];
+  if (fixed !== undefined) return fixed;
+  return Math.min(commandTimeoutSeconds + COMMAND_OVERHEAD_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS);
+}
+
+/** `run-command` -> `RunCommand` */
+export function pascalCase(task: TaskName): string {
+  return task
+    .split("-")
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("");
+}
+
+/** `run-command` -> `RunCommandFunctionArn`, the placeholder the ASL uses as `${RunCommandFunctionArn}`. */
+export function substitutionKey(task: TaskName): string {
+  return `${pascalCase(task)}FunctionArn`;
+}

@@ -1,0 +1,375 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { RepairRuntime, type RepairRuntimeProps } from "./constructs/agent-runtime.ts";
+import { ApprovalApi, ApprovalNotifications } from "./constructs/approval-api.ts";
+import { ArtifactBucket } from "./constructs/artifact-bucket.ts";
+import { RepairAlarms } from "./constructs/repair-alarms.ts";
+import { RepairFunction } from "./constructs/repair-function.ts";
+import { RepairStateMachine } from "./constructs/repair-state-machine.ts";
+import { RepairTables } from "./constructs/repair-tables.ts";
+import { RepairTriggers } from "./constructs/repair-triggers.ts";
+import { StartApi } from "./constructs/start-api.ts";
+import {
+  assertCommandTimeout,
+  COMMAND_OVERHEAD_SECONDS,
+  COMMAND_RUNNER_TASKS,
+  DEFAULT_COMMAND_TIMEOUT_SECONDS,
+  lambdaTimeoutSeconds,
+  pascalCase,
+  RUN_COMMAND_CALLERS,
+  STATE_MACHINE_TASKS,
+  substitutionKey,
+  TASK_NAMES,
+  type TaskName,
+} from "./constructs/task-catalog.ts";
+import { acknowledge } from "./nag.ts";
+
+/** The repository root: infra/ sits directly below it. */
+export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The placeholder of the locks table's name: the ASL takes and releases the repository lock itself. */
+export const LOCKS_TABLE_SUBSTITUTION = "LocksTableName";
+
+/** Where the review-commands bundle finds the bash grammar and the tree-sitter runtime (copied after bundling). */
+export const POLICY_BASH_WASM_PATH = "/var/task/tree-sitter-bash.wasm";
+export const POLICY_TREE_SITTER_WASM_PATH = "/var/task/web-tree-sitter.wasm";
+
+/** What to repair when a CodeBuild project fails (normalize-request reads REPAIR_CODEBUILD_PROJECTS). */
+export interface CodeBuildProjectSettings {
+  readonly validationCommand?: string;
+  readonly repository?: Readonly<Record<string, string>>;
+}
+
+export interface RepairStackProps extends StackProps {
+  /**
+   * The repository root holding package-lock.json, node_modules and tsconfig.json.
+   * @default the directory above infra/
+   */
+  readonly projectRoot?: string;
+  /**
+   * Directory with one `<task>/handler.ts` per task.
+   * @default `${projectRoot}/functions`
+   */
+  readonly functionsDir?: string;
+  /**
+   * The ASL file.
+   * @default `${projectRoot}/statemachine/repair.asl.json`
+   */
+  readonly definitionPath?: string;
+  /**
+   * The longest a command is expected to run; Lambda timeouts derive from it (see task-catalog.ts).
+   * @default 300
+   */
+  readonly commandTimeoutSeconds?: number;
+  /**
+   * The AgentCore Runtime: an existing ARN, an image to create one from, or neither (stack parameter).
+   * @default - the runtime ARN is the `AgentRuntimeArn` stack parameter
+   */
+  readonly runtime?: RepairRuntimeProps;
+  /**
+   * CodeBuild projects whose failed builds start a repair, with what to run.
+   * @default - failed builds of any project start a repair with the build's own source
+   */
+  readonly codeBuildProjects?: Readonly<Record<string, CodeBuildProjectSettings>>;
+  /**
+   * @default "agentcore-repair"
+   */
+  readonly eventBusName?: string;
+  /**
+   * Per-repository additions to the command policy, keyed by repository name (review-commands reads them as
+   * POLICY_CONFIGS; they come from the deployment, never from the repository the agent can edit).
+   * @default - the built-in policy only
+   */
+  readonly policyConfigs?: Readonly<Record<string, unknown>>;
+  /**
+   * @default - approvers subscribe to the approval topic later
+   */
+  readonly approverEmails?: readonly string[];
+  /**
+   * @default - operators subscribe to the alarm topic later
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * Keep tables and the artifact bucket when the stack is deleted.
+   * @default true
+   */
+  readonly retainData?: boolean;
+  /**
+   * Set API Gateway's account-level CloudWatch Logs role (once per account and region).
+   * @default true
+   */
+  readonly configureApiGatewayAccountRole?: boolean;
+  /**
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly functionLogRetention?: logs.RetentionDays;
+}
+
+/**
+ * agentcore-repair in one stack: the state machine and its task functions, the triggers (CodeBuild failures,
+ * Repair Requested events, the IAM-authorized start API), the approval channel, storage, and alarms. Each role
+ * holds only what its task does; only the command-runner role can run commands in a session.
+ */
+export class RepairStack extends Stack {
+  readonly functions: Readonly<Record<TaskName, lambda.IFunction>>;
+  readonly commandRunnerRole: iam.Role;
+  readonly runtime: RepairRuntime;
+  readonly stateMachine: RepairStateMachine;
+  readonly startApi: StartApi;
+  readonly approvalApi: ApprovalApi;
+  readonly triggers: RepairTriggers;
+  readonly tables: RepairTables;
+  readonly artifacts: ArtifactBucket;
+  readonly alarms: RepairAlarms;
+  readonly notifications: ApprovalNotifications;
+  readonly eventBus: events.EventBus;
+
+  constructor(scope: Construct, id: string, props: RepairStackProps = {}) {
+    super(scope, id, props);
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const functionsDir = props.functionsDir ?? join(projectRoot, "functions");
+    const definitionPath = props.definitionPath ?? join(projectRoot, "statemachine", "repair.asl.json");
+    const commandTimeoutSeconds = props.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
+    assertCommandTimeout(commandTimeoutSeconds);
+    const dataRemovalPolicy = (props.retainData ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.runtime = new RepairRuntime(this, "AgentRuntime", props.runtime);
+    this.tables = new RepairTables(this, "Tables", { removalPolicy: dataRemovalPolicy });
+    this.artifacts = new ArtifactBucket(this, "Artifacts", { removalPolicy: dataRemovalPolicy });
+    const approvals = new ApprovalNotifications(this, "Approvals", {
+      ...(props.approverEmails ? { approverEmails: props.approverEmails } : {}),
+    });
+    this.notifications = approvals;
+    // Repair Requested comes in on this bus, and request-approval announces Approval Requested on it.
+    this.eventBus = new events.EventBus(this, "Bus", {
+      eventBusName: props.eventBusName ?? "agentcore-repair",
+    });
+
+    const commonEnvironment: Record<string, string> = {
+      POWERTOOLS_SERVICE_NAME: "agentcore-repair",
+      POWERTOOLS_METRICS_NAMESPACE: "AgentCoreRepair",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      AGENTCORE_RUNTIME_ARN: this.runtime.runtimeArn,
+      AGENTCORE_MOUNT_PATH: this.runtime.mountPath,
+      // functions/lib/config.ts reads the mount path under this name.
+      REPAIR_MOUNT_PATH: this.runtime.mountPath,
+      ARTIFACT_BUCKET: this.artifacts.bucket.bucketName,
+      APPROVALS_TABLE: this.tables.approvals.tableName,
+      AUDIT_TABLE: this.tables.audit.tableName,
+      LOCKS_TABLE: this.tables.locks.tableName,
+      APPROVAL_SECRET_ARN: approvals.signingSecret.secretArn,
+      APPROVAL_TOPIC_ARN: approvals.topic.topicArn,
+      EVENT_BUS_NAME: this.eventBus.eventBusName,
+      COMMAND_TIMEOUT_SECONDS: String(commandTimeoutSeconds),
+    };
+
+    // One role for the tasks that run commands in the session themselves (prepare-workspace, run-command): the
+    // only principal that may call InvokeAgentRuntimeCommand. review-commands goes through run-command.
+    this.commandRunnerRole = new iam.Role(this, "CommandRunnerRole", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: "agentcore-repair prepare-workspace and run-command: run commands in the session",
+    });
+
+    const makeFunction = (task: TaskName, extraEnvironment: Record<string, string> = {}): RepairFunction => {
+      const isCommandRunner = COMMAND_RUNNER_TASKS.includes(task);
+      const timeoutSeconds = lambdaTimeoutSeconds(task, commandTimeoutSeconds);
+      return new RepairFunction(this, `${pascalCase(task)}Function`, {
+        task,
+        entry: join(functionsDir, task, "handler.ts"),
+        projectRoot,
+        timeout: Duration.seconds(timeoutSeconds),
+        memorySize: isCommandRunner || task === "review-commands" ? 512 : 256,
+        ...(isCommandRunner ? { role: this.commandRunnerRole } : {}),
+        ...(props.functionLogRetention ? { logRetention: props.functionLogRetention } : {}),
+        environment: {
+          ...commonEnvironment,
+          // A command task waits for a command only as long as its own timeout allows; longer ones are detached.
+          ...(isCommandRunner
+            ? { MAX_SYNC_COMMAND_SECONDS: String(timeoutSeconds - COMMAND_OVERHEAD_SECONDS) }
+            : {}),
+          ...extraEnvironment,
+        },
+        ...(task === "review-commands"
+          ? {
+              afterBundling: (inputDir: string, outputDir: string) => [
+                `cp "${inputDir}/node_modules/tree-sitter-bash/tree-sitter-bash.wasm" "${outputDir}/"`,
+                `cp "${inputDir}/node_modules/web-tree-sitter/"*.wasm "${outputDir}/"`,
+              ],
+            }
+          : {}),
+      });
+    };
+
+    const codeBuildProjects = props.codeBuildProjects ?? {};
+    const runCommand = makeFunction("run-command");
+    const built = {
+      "normalize-request": makeFunction(
+        "normalize-request",
+        Object.keys(codeBuildProjects).length > 0
+          ? { REPAIR_CODEBUILD_PROJECTS: JSON.stringify(codeBuildProjects) }
+          : {},
+      ),
+      "prepare-workspace": makeFunction("prepare-workspace"),
+      "run-command": runCommand,
+      "parse-exit-code": makeFunction("parse-exit-code"),
+      "invoke-agent": makeFunction("invoke-agent"),
+      "review-commands": makeFunction("review-commands", {
+        POLICY_BASH_WASM: POLICY_BASH_WASM_PATH,
+        POLICY_TREE_SITTER_WASM: POLICY_TREE_SITTER_WASM_PATH,
+        RUN_COMMAND_FUNCTION_NAME: runCommand.function.functionName,
+        ...(props.policyConfigs && Object.keys(props.policyConfigs).length > 0
+          ? { POLICY_CONFIGS: JSON.stringify(props.policyConfigs) }
+          : {}),
+      }),
+      "approval-api": makeFunction("approval-api"),
+      finalize: makeFunction("finalize"),
+      // request-approval is created after the approval API, whose URL goes into the approval message.
+    } satisfies Partial<Record<TaskName, RepairFunction>>;
+
+    this.approvalApi = new ApprovalApi(this, "ApprovalApi", { handler: built["approval-api"].function });
+    const requestApproval = makeFunction("request-approval", { APPROVAL_BASE_URL: this.approvalApi.baseUrl });
+    const all: Record<TaskName, RepairFunction> = { ...built, "request-approval": requestApproval };
+    const functions = {} as Record<TaskName, lambda.IFunction>;
+    for (const task of TASK_NAMES) functions[task] = all[task].function;
+    this.functions = functions;
+
+    this.grantTaskRights(all);
+
+    this.stateMachine = new RepairStateMachine(this, "Workflow", {
+      definitionPath,
+      functions: Object.fromEntries(
+        STATE_MACHINE_TASKS.map((task) => [substitutionKey(task), all[task].function]),
+      ),
+      lambdaTimeouts: Object.fromEntries(
+        STATE_MACHINE_TASKS.map((task) => [
+          substitutionKey(task),
+          lambdaTimeoutSeconds(task, commandTimeoutSeconds),
+        ]),
+      ),
+      resourceSubstitutions: { [LOCKS_TABLE_SUBSTITUTION]: this.tables.locks.tableName },
+    });
+    // "Take the repository lock" (conditional put) and "Release the repository lock" (delete).
+    this.tables.locks.grant(this.stateMachine.role, "dynamodb:PutItem", "dynamodb:DeleteItem");
+
+    // The approval API's function answers the waiting Task. A separate policy, not the role's default one: the
+    // function (part of the approval API, whose URL the state machine's tasks carry) must not depend on the
+    // state machine, or the stack would have a dependency cycle.
+    const decisions = new iam.Policy(this, "ApprovalDecisionsPolicy", {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ["states:SendTaskSuccess", "states:SendTaskFailure"],
+          resources: [this.stateMachine.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
+    decisions.attachToRole(all["approval-api"].role);
+
+    this.triggers = new RepairTriggers(this, "Triggers", {
+      stateMachine: this.stateMachine.stateMachine,
+      eventBus: this.eventBus,
+      codeBuildProjects: Object.keys(codeBuildProjects),
+    });
+
+    this.startApi = new StartApi(this, "StartApi", {
+      stateMachine: this.stateMachine.stateMachine,
+      configureAccountCloudWatchRole: props.configureApiGatewayAccountRole ?? true,
+    });
+
+    this.alarms = new RepairAlarms(this, "Alarms", {
+      stateMachine: this.stateMachine.stateMachine,
+      functions: TASK_NAMES.map((task) => all[task].function),
+      ...(props.alarmEmails ? { alarmEmails: props.alarmEmails } : {}),
+    });
+
+    this.acknowledgeTracingWildcards(all);
+
+    new CfnOutput(this, "StartApiUrl", {
+      value: this.startApi.api.url,
+      description: "POST repairs, GET repairs/{name}",
+    });
+    new CfnOutput(this, "ApprovalApiUrl", { value: this.approvalApi.baseUrl });
+    new CfnOutput(this, "StateMachineArn", { value: this.stateMachine.stateMachine.stateMachineArn });
+    new CfnOutput(this, "EventBusName", { value: this.eventBus.eventBusName });
+    new CfnOutput(this, "ArtifactBucketName", { value: this.artifacts.bucket.bucketName });
+    new CfnOutput(this, "AgentRuntimeArnInUse", { value: this.runtime.runtimeArn });
+  }
+
+  /** Least privilege, task by task. */
+  private grantTaskRights(all: Readonly<Record<TaskName, RepairFunction>>): void {
+    const { approvals, audit } = this.tables;
+    const artifacts = this.artifacts;
+    const notifications = this.notifications;
+
+    // normalize-request: pure validation, no rights beyond its log group and tracing.
+
+    // prepare-workspace, run-command (shared role): run commands, store their output.
+    this.runtime.grantRunCommands(this.commandRunnerRole);
+    artifacts.grantWriteRuns(this.commandRunnerRole);
+    artifacts.grantReadRuns(this.commandRunnerRole);
+
+    // review-commands: runs allowed commands through run-command (never the AgentCore API), audits what ran.
+    for (const task of RUN_COMMAND_CALLERS) {
+      // The unqualified function only (the invoker names no version or alias): no `:*` wildcard.
+      all[task].role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["lambda:InvokeFunction"],
+          resources: [all["run-command"].function.functionArn],
+        }),
+      );
+      artifacts.grantWriteRuns(all[task].role);
+      audit.grant(all[task].role, "dynamodb:PutItem");
+    }
+
+    // parse-exit-code: may read a command's full output when the digest is not enough.
+    artifacts.grantReadRuns(all["parse-exit-code"].role);
+
+    // invoke-agent: talks to the agent, records its turn.
+    this.runtime.grantInvokeAgent(all["invoke-agent"].role);
+    artifacts.grantWriteRuns(all["invoke-agent"].role);
+
+    // request-approval: creates the approval (conditional put, read back on a retry), signs its token, tells
+    // approvers (SNS) and automation ("Approval Requested" on the bus), audits and records it.
+    const requestApproval = all["request-approval"].role;
+    approvals.grant(requestApproval, "dynamodb:PutItem", "dynamodb:GetItem");
+    audit.grant(requestApproval, "dynamodb:PutItem");
+    notifications.signingSecret.grantRead(requestApproval);
+    notifications.topic.grantPublish(requestApproval);
+    requestApproval.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ["events:PutEvents"], resources: [this.eventBus.eventBusArn] }),
+    );
+    artifacts.grantWriteRuns(requestApproval);
+
+    // approval-api: shows and decides approvals (SendTask* is granted separately, see the constructor).
+    const approvalApi = all["approval-api"].role;
+    approvals.grant(approvalApi, "dynamodb:GetItem", "dynamodb:UpdateItem");
+    audit.grant(approvalApi, "dynamodb:PutItem");
+    notifications.signingSecret.grantRead(approvalApi);
+    artifacts.grantWriteRuns(approvalApi);
+
+    // finalize: reads the ledger, writes the report, stops the session (flushes storage).
+    const finalize = all.finalize.role;
+    artifacts.grantListRuns(finalize);
+    artifacts.grantReadRuns(finalize);
+    artifacts.grantWriteRuns(finalize);
+    this.runtime.grantStopSession(finalize);
+  }
+
+  /** Lambda's active tracing adds X-Ray actions on `*` to every function role. */
+  private acknowledgeTracingWildcards(all: Readonly<Record<TaskName, RepairFunction>>): void {
+    const roles = new Set(Object.values(all).map((fn) => fn.role));
+    for (const role of roles) {
+      acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "Only xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda active tracing) use `*`: " +
+          "X-Ray does not support resource-level permissions.",
+      );
+    }
+  }
+}

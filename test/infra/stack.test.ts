@@ -1,0 +1,519 @@
+import type { CfnElement } from "aws-cdk-lib";
+import { Match } from "aws-cdk-lib/assertions";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  STATE_MACHINE_TASKS,
+  substitutionKey,
+  TASK_NAMES,
+  type TaskName,
+} from "../../infra/constructs/task-catalog.ts";
+import {
+  actionsOf,
+  type BuiltStack,
+  buildStack,
+  EXAMPLE_RUNTIME_ARN,
+  policyStatements,
+  resourcesOf,
+  roleOfFunction,
+} from "./support.ts";
+
+// One synthesis for the whole file: an existing runtime (literal ARN, so scoping is asserted on exact strings),
+// a CodeBuild project filter and a non-default command timeout.
+const CODEBUILD_PROJECTS = { "web-app": { validationCommand: "npm test" } };
+let built: BuiltStack;
+let functionIds: Record<TaskName, string>;
+
+beforeAll(() => {
+  built = buildStack({
+    runtime: { runtimeArn: EXAMPLE_RUNTIME_ARN },
+    codeBuildProjects: CODEBUILD_PROJECTS,
+    commandTimeoutSeconds: 600,
+    approverEmails: ["approver@example.com"],
+  });
+  functionIds = Object.fromEntries(
+    TASK_NAMES.map((task) => [task, logicalId(built.stack.functions[task])]),
+  ) as Record<TaskName, string>;
+});
+
+function logicalId(fn: lambda.IFunction): string {
+  return built.stack.getLogicalId(fn.node.defaultChild as CfnElement);
+}
+
+function functionProperties<T>(task: TaskName): T {
+  const fn = built.template.findResources("AWS::Lambda::Function")[functionIds[task]];
+  if (!fn) throw new Error(`no Lambda function for ${task} in the template`);
+  return fn.Properties as T;
+}
+
+function onlyResource<T>(type: string): T {
+  const resources = Object.values(built.template.findResources(type));
+  if (resources.length !== 1) throw new Error(`expected one ${type}, found ${resources.length}`);
+  return resources[0]?.Properties as T;
+}
+
+function rolesHolding(action: string): { roles: string[]; resources: unknown[] }[] {
+  return policyStatements(built.template)
+    .filter(({ statement }) => statement.Effect === "Allow" && actionsOf(statement).includes(action))
+    .map(({ roles, statement }) => ({ roles: [...roles], resources: resourcesOf(statement) }));
+}
+
+describe("IAM: who may do what on the AgentCore Runtime", () => {
+  it("grants InvokeAgentRuntimeCommand in exactly one statement, to the command-runner role, on the runtime ARN and its endpoints", () => {
+    // Prepare
+    const commandRunnerRole = built.stack.getLogicalId(
+      built.stack.commandRunnerRole.node.defaultChild as CfnElement,
+    );
+
+    // Act
+    const holders = rolesHolding("bedrock-agentcore:InvokeAgentRuntimeCommand");
+
+    // Assess
+    expect(holders).toEqual([
+      { roles: [commandRunnerRole], resources: [EXAMPLE_RUNTIME_ARN, `${EXAMPLE_RUNTIME_ARN}/*`] },
+    ]);
+  });
+
+  it("attaches the command-runner role to run-command and prepare-workspace only", () => {
+    const commandRunnerRole = built.stack.getLogicalId(
+      built.stack.commandRunnerRole.node.defaultChild as CfnElement,
+    );
+
+    const runners = TASK_NAMES.filter(
+      (task) => roleOfFunction(built.template, functionIds[task]) === commandRunnerRole,
+    );
+
+    expect(runners.sort()).toEqual(["prepare-workspace", "run-command"]);
+  });
+
+  it("lets review-commands run commands only by invoking the run-command function", () => {
+    const reviewRole = roleOfFunction(built.template, functionIds["review-commands"]);
+
+    const invokers = rolesHolding("lambda:InvokeFunction").filter(({ roles }) => roles.includes(reviewRole));
+
+    expect(invokers).toEqual([
+      { roles: [reviewRole], resources: [{ "Fn::GetAtt": [functionIds["run-command"], "Arn"] }] },
+    ]);
+    expect(
+      functionProperties<{ Environment: { Variables: Record<string, unknown> } }>("review-commands")
+        .Environment.Variables.RUN_COMMAND_FUNCTION_NAME,
+    ).toEqual({ Ref: functionIds["run-command"] });
+  });
+
+  it("lets only invoke-agent call InvokeAgentRuntime and only finalize stop sessions, both scoped to the runtime", () => {
+    const invokeAgentRole = roleOfFunction(built.template, functionIds["invoke-agent"]);
+    const finalizeRole = roleOfFunction(built.template, functionIds.finalize);
+
+    expect(rolesHolding("bedrock-agentcore:InvokeAgentRuntime")).toEqual([
+      { roles: [invokeAgentRole], resources: [EXAMPLE_RUNTIME_ARN, `${EXAMPLE_RUNTIME_ARN}/*`] },
+    ]);
+    expect(rolesHolding("bedrock-agentcore:StopRuntimeSession")).toEqual([
+      { roles: [finalizeRole], resources: [EXAMPLE_RUNTIME_ARN, `${EXAMPLE_RUNTIME_ARN}/*`] },
+    ]);
+  });
+
+  it("has no wildcard actions, and `*` resources only for X-Ray and log delivery, which have no resource-level permissions", () => {
+    const statements = policyStatements(built.template).filter(
+      ({ statement }) => statement.Effect === "Allow",
+    );
+    const wildcardActions = statements.flatMap(({ statement }) =>
+      actionsOf(statement).filter((a) => a.includes("*")),
+    );
+    const starActions = statements
+      .filter(({ statement }) => resourcesOf(statement).includes("*"))
+      .flatMap(({ statement }) => actionsOf(statement));
+
+    expect(wildcardActions).toEqual([]);
+    for (const action of starActions) {
+      expect(action).toMatch(
+        /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/,
+      );
+    }
+  });
+
+  it("lets the approval API answer only this state machine's task tokens, from a policy its function does not wait for", () => {
+    const approvalRole = roleOfFunction(built.template, functionIds["approval-api"]);
+    const stateMachineId = built.stack.getLogicalId(
+      built.stack.stateMachine.stateMachine.node.defaultChild as CfnElement,
+    );
+
+    const holders = rolesHolding("states:SendTaskSuccess");
+
+    expect(holders).toEqual([{ roles: [approvalRole], resources: [{ Ref: stateMachineId }] }]);
+    // The function must not depend on that policy: the state machine (through request-approval's environment)
+    // depends on the approval API, which depends on this function.
+    const fn = built.template.findResources("AWS::Lambda::Function")[functionIds["approval-api"]];
+    const decisionsPolicy = policyStatements(built.template).find(({ statement }) =>
+      actionsOf(statement).includes("states:SendTaskSuccess"),
+    )?.policyLogicalId;
+    expect(fn?.DependsOn ?? []).not.toContain(decisionsPolicy);
+  });
+});
+
+describe("IAM: approvals, audit and notifications", () => {
+  function grantsOn(resourceLogicalId: string): Record<string, string[]> {
+    const byTask: Record<string, string[]> = {};
+    for (const { roles, statement } of policyStatements(built.template)) {
+      if (!JSON.stringify(resourcesOf(statement)).includes(`"${resourceLogicalId}"`)) continue;
+      for (const task of TASK_NAMES) {
+        if (roles.includes(roleOfFunction(built.template, functionIds[task]))) {
+          byTask[task] = [...(byTask[task] ?? []), ...actionsOf(statement)].sort();
+        }
+      }
+    }
+    return byTask;
+  }
+  const idOf = (construct: { node: { defaultChild?: unknown } }) =>
+    built.stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+  it("lets request-approval create approvals and approval-api decide them, and nobody else touch them", () => {
+    expect(grantsOn(idOf(built.stack.tables.approvals))).toEqual({
+      "request-approval": ["dynamodb:GetItem", "dynamodb:PutItem"],
+      "approval-api": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+    });
+  });
+
+  it("lets tasks only append to the audit table", () => {
+    expect(grantsOn(idOf(built.stack.tables.audit))).toEqual({
+      "review-commands": ["dynamodb:PutItem"],
+      "request-approval": ["dynamodb:PutItem"],
+      "approval-api": ["dynamodb:PutItem"],
+    });
+  });
+
+  it("shows the signing key only to the two approval functions, and lets only request-approval notify", () => {
+    const secretId = idOf(built.stack.notifications.signingSecret);
+    expect(Object.keys(grantsOn(secretId)).sort()).toEqual(["approval-api", "request-approval"]);
+    expect(grantsOn(idOf(built.stack.notifications.topic))).toEqual({ "request-approval": ["sns:Publish"] });
+    expect(grantsOn(idOf(built.stack.eventBus))).toEqual({ "request-approval": ["events:PutEvents"] });
+  });
+});
+
+describe("Lambda functions", () => {
+  it("runs every task on the current Node.js runtime, ARM64, with active tracing and its own log group", () => {
+    for (const task of TASK_NAMES) {
+      built.template.hasResourceProperties("AWS::Lambda::Function", {
+        Description: `agentcore-repair ${task}`,
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        Handler: "index.handler",
+        TracingConfig: { Mode: "Active" },
+        LoggingConfig: { LogGroup: Match.anyValue() },
+      });
+    }
+    expect(Object.keys(built.template.findResources("AWS::Lambda::Function"))).toHaveLength(
+      TASK_NAMES.length,
+    );
+  });
+
+  it("derives timeouts from the command timeout: command tasks get 600 s + 60 s, the agent and the review Lambda's maximum", () => {
+    const timeoutOf = (task: TaskName) => functionProperties<{ Timeout: number }>(task).Timeout;
+
+    expect(timeoutOf("run-command")).toBe(660);
+    expect(timeoutOf("prepare-workspace")).toBe(660);
+    expect(timeoutOf("review-commands")).toBe(900);
+    expect(timeoutOf("invoke-agent")).toBe(900);
+    expect(timeoutOf("approval-api")).toBeLessThan(29);
+  });
+
+  it("gives every function the shared environment, and each task the settings only it needs", () => {
+    for (const task of TASK_NAMES) {
+      built.template.hasResourceProperties("AWS::Lambda::Function", {
+        Description: `agentcore-repair ${task}`,
+        Environment: {
+          Variables: Match.objectLike({
+            AGENTCORE_RUNTIME_ARN: EXAMPLE_RUNTIME_ARN,
+            AGENTCORE_MOUNT_PATH: "/mnt/workspace",
+            REPAIR_MOUNT_PATH: "/mnt/workspace",
+            ARTIFACT_BUCKET: Match.anyValue(),
+            APPROVALS_TABLE: Match.anyValue(),
+            AUDIT_TABLE: Match.anyValue(),
+            LOCKS_TABLE: Match.anyValue(),
+            APPROVAL_SECRET_ARN: Match.anyValue(),
+            APPROVAL_TOPIC_ARN: Match.anyValue(),
+            EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp("^Bus") },
+            COMMAND_TIMEOUT_SECONDS: "600",
+            POWERTOOLS_SERVICE_NAME: "agentcore-repair",
+            POWERTOOLS_METRICS_NAMESPACE: "AgentCoreRepair",
+            POWERTOOLS_LOG_LEVEL: "INFO",
+            NODE_OPTIONS: "--enable-source-maps",
+          }),
+        },
+      });
+    }
+    const variables = (task: TaskName) =>
+      functionProperties<{ Environment: { Variables: Record<string, unknown> } }>(task).Environment.Variables;
+    expect(variables("review-commands").POLICY_BASH_WASM).toBe("/var/task/tree-sitter-bash.wasm");
+    expect(variables("review-commands").POLICY_TREE_SITTER_WASM).toBe("/var/task/web-tree-sitter.wasm");
+    expect(variables("run-command").MAX_SYNC_COMMAND_SECONDS).toBe("600");
+    expect(variables("request-approval").APPROVAL_BASE_URL).toBeDefined();
+    expect(JSON.parse(String(variables("normalize-request").REPAIR_CODEBUILD_PROJECTS))).toEqual(
+      CODEBUILD_PROJECTS,
+    );
+    const withWasm = TASK_NAMES.filter((task) => variables(task).POLICY_BASH_WASM !== undefined);
+    expect(withWasm).toEqual(["review-commands"]);
+  });
+});
+
+describe("the state machine", () => {
+  it("is a Standard state machine with X-Ray and ALL-level logging to a log group with retention", () => {
+    built.template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineType: "STANDARD",
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: "ALL",
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }],
+      },
+    });
+    built.template.hasResourceProperties("AWS::Logs::LogGroup", {
+      LogGroupName: Match.stringLikeRegexp("^/aws/vendedlogs/states/"),
+      RetentionInDays: Match.anyValue(),
+    });
+  });
+
+  it("inlines the ASL and substitutes every placeholder with the ARN of the matching function", () => {
+    const properties = onlyResource<{
+      DefinitionString: string;
+      DefinitionSubstitutions: Record<string, { "Fn::GetAtt"?: [string, string]; Ref?: string }>;
+    }>("AWS::StepFunctions::StateMachine");
+
+    // Apply the substitutions the way CloudFormation does, writing a GetAtt as <LogicalId.Arn>, a Ref as <LogicalId>.
+    const effective = properties.DefinitionString.replace(/\$\{([^}]*)\}/g, (whole, key: string) => {
+      const value = properties.DefinitionSubstitutions[key];
+      if (value?.["Fn::GetAtt"]) return `<${value["Fn::GetAtt"].join(".")}>`;
+      return value?.Ref ? `<${value.Ref}>` : whole;
+    });
+
+    expect(typeof properties.DefinitionString).toBe("string");
+    expect(effective).not.toMatch(/\$\{/);
+    for (const task of STATE_MACHINE_TASKS) {
+      expect(properties.DefinitionSubstitutions[substitutionKey(task)]).toEqual({
+        "Fn::GetAtt": [functionIds[task], "Arn"],
+      });
+      expect(effective).toContain(`<${functionIds[task]}.Arn>`);
+    }
+    expect(effective).not.toContain(`<${functionIds["approval-api"]}.Arn>`);
+  });
+
+  it("may invoke exactly the state machine's task functions, unqualified (and only review-commands invokes any other)", () => {
+    const stateMachineRole = built.stack.getLogicalId(
+      built.stack.stateMachine.stateMachine.role.node.defaultChild as CfnElement,
+    );
+
+    const reviewRole = roleOfFunction(built.template, functionIds["review-commands"]);
+    const allHolders = rolesHolding("lambda:InvokeFunction");
+    const holders = allHolders.filter(({ roles }) => roles.includes(stateMachineRole));
+
+    expect(allHolders.flatMap(({ roles }) => roles).sort()).toEqual([reviewRole, stateMachineRole].sort());
+
+    expect(holders).toHaveLength(1);
+    expect(holders[0]?.resources).toEqual(
+      STATE_MACHINE_TASKS.map((task) => ({ "Fn::GetAtt": [functionIds[task], "Arn"] })),
+    );
+  });
+
+  it("takes and releases the repository lock itself, on the locks table only", () => {
+    const stateMachineRole = built.stack.getLogicalId(
+      built.stack.stateMachine.role.node.defaultChild as CfnElement,
+    );
+    const locksTable = built.stack.getLogicalId(built.stack.tables.locks.node.defaultChild as CfnElement);
+    const stateMachine = onlyResource<{ DefinitionSubstitutions: Record<string, unknown> }>(
+      "AWS::StepFunctions::StateMachine",
+    );
+
+    const lockStatements = policyStatements(built.template).filter(({ statement }) =>
+      actionsOf(statement).some((action) => action.startsWith("dynamodb:")),
+    );
+
+    expect(stateMachine.DefinitionSubstitutions.LocksTableName).toEqual({ Ref: locksTable });
+    const stateMachineGrants = lockStatements.filter(({ roles }) => roles.includes(stateMachineRole));
+    expect(stateMachineGrants.map(({ statement }) => [actionsOf(statement), resourcesOf(statement)])).toEqual(
+      [[["dynamodb:PutItem", "dynamodb:DeleteItem"], [{ "Fn::GetAtt": [locksTable, "Arn"] }]]],
+    );
+    const otherLockGrants = lockStatements.filter(
+      ({ roles, statement }) =>
+        !roles.includes(stateMachineRole) && JSON.stringify(resourcesOf(statement)).includes(locksTable),
+    );
+    expect(otherLockGrants).toEqual([]);
+  });
+});
+
+describe("triggers", () => {
+  it("starts a repair when a build of a configured CodeBuild project fails", () => {
+    built.template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.codebuild"],
+        "detail-type": ["CodeBuild Build State Change"],
+        detail: { "build-status": ["FAILED"], "project-name": ["web-app"] },
+      },
+      State: "ENABLED",
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: Match.stringLikeRegexp("^WorkflowStateMachine") },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 8 }),
+        }),
+      ],
+    });
+  });
+
+  it("starts a repair on a Repair Requested event on the custom bus", () => {
+    const [busId] = Object.keys(built.template.findResources("AWS::Events::EventBus"));
+    built.template.hasResourceProperties("AWS::Events::EventBus", { Name: "agentcore-repair" });
+    built.template.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: { Ref: busId },
+      EventPattern: { "detail-type": ["Repair Requested"] },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp("^WorkflowStateMachine") } })],
+    });
+  });
+
+  it("offers an IAM-authorized REST API that starts and describes executions straight through Step Functions", () => {
+    built.template.hasResourceProperties("AWS::ApiGateway::Method", {
+      HttpMethod: "POST",
+      AuthorizationType: "AWS_IAM",
+      RequestValidatorId: Match.anyValue(),
+      RequestModels: { "application/json": Match.anyValue() },
+      Integration: Match.objectLike({
+        Type: "AWS",
+        IntegrationHttpMethod: "POST",
+        Uri: { "Fn::Join": ["", Match.arrayWith([":states:action/StartExecution"])] },
+        Credentials: Match.anyValue(),
+      }),
+    });
+    built.template.hasResourceProperties("AWS::ApiGateway::Method", {
+      HttpMethod: "GET",
+      AuthorizationType: "AWS_IAM",
+      RequestParameters: { "method.request.path.executionName": true },
+      Integration: Match.objectLike({
+        Type: "AWS",
+        Uri: { "Fn::Join": ["", Match.arrayWith([":states:action/DescribeExecution"])] },
+      }),
+    });
+    built.template.hasResourceProperties("AWS::ApiGateway::Model", {
+      ContentType: "application/json",
+      Schema: Match.objectLike({
+        required: ["repository", "validationCommand"],
+        additionalProperties: false,
+      }),
+    });
+  });
+
+  it("offers the approval API publicly, GET to show and POST to decide, both through approval-api", () => {
+    for (const method of ["GET", "POST"]) {
+      built.template.hasResourceProperties("AWS::ApiGateway::Method", {
+        HttpMethod: method,
+        AuthorizationType: "NONE",
+        Integration: Match.objectLike({
+          Type: "AWS_PROXY",
+          Uri: {
+            "Fn::Join": ["", Match.arrayWith([{ "Fn::GetAtt": [functionIds["approval-api"], "Arn"] }])],
+          },
+        }),
+      });
+    }
+  });
+});
+
+describe("storage and messaging are encrypted and locked down", () => {
+  it("encrypts the three tables, with point-in-time recovery and TTL on expiresAt", () => {
+    const tables = built.template.findResources("AWS::DynamoDB::Table");
+    expect(Object.keys(tables)).toHaveLength(3);
+    built.template.allResourcesProperties("AWS::DynamoDB::Table", {
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      BillingMode: "PAY_PER_REQUEST",
+    });
+  });
+
+  it("encrypts the buckets, blocks public access, expires artifacts and logs access", () => {
+    built.template.allResourcesProperties("AWS::S3::Bucket", {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Status: "Enabled" })]) },
+    });
+    built.template.hasResourceProperties("AWS::S3::Bucket", {
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: "artifacts/" },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+        ]),
+      },
+    });
+  });
+
+  it("denies non-TLS access to both buckets, the topics and the dead-letter queue", () => {
+    const denyInsecure = Match.arrayWith([
+      Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+    ]);
+    expect(
+      Object.keys(
+        built.template.findResources("AWS::S3::BucketPolicy", {
+          Properties: { PolicyDocument: { Statement: denyInsecure } },
+        }),
+      ),
+    ).toHaveLength(2);
+    expect(
+      Object.keys(
+        built.template.findResources("AWS::SNS::TopicPolicy", {
+          Properties: { PolicyDocument: { Statement: denyInsecure } },
+        }),
+      ),
+    ).toHaveLength(2);
+    built.template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      PolicyDocument: { Statement: denyInsecure },
+    });
+  });
+
+  it("encrypts the SNS topics and the dead-letter queue, and generates the signing secret", () => {
+    built.template.allResourcesProperties("AWS::SNS::Topic", {
+      // The AWS managed key of SNS, as an alias ARN in this account and region.
+      KmsMasterKeyId: { "Fn::Join": ["", Match.arrayWith([":alias/aws/sns"])] },
+    });
+    built.template.hasResourceProperties("AWS::SQS::Queue", { SqsManagedSseEnabled: true });
+    built.template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+    });
+    built.template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "approver@example.com",
+    });
+  });
+
+  it("keeps every log group for a bounded time", () => {
+    const logGroups = Object.values(built.template.findResources("AWS::Logs::LogGroup"));
+    expect(logGroups.length).toBeGreaterThanOrEqual(TASK_NAMES.length + 3);
+    for (const group of logGroups) expect(group.Properties).toHaveProperty("RetentionInDays");
+  });
+});
+
+describe("alarms", () => {
+  it("alarms on failed and timed-out executions, throttles, broken or timed-out commands and slow approvals", () => {
+    const alarms = Object.values(built.template.findResources("AWS::CloudWatch::Alarm"));
+    const byMetric = (name: string) =>
+      alarms.filter((alarm) => (alarm.Properties as { MetricName?: string }).MetricName === name);
+    const byQuery = (fragment: string) =>
+      alarms.filter((alarm) =>
+        JSON.stringify((alarm.Properties as { Metrics?: unknown }).Metrics ?? []).includes(fragment),
+      );
+
+    expect(byMetric("ExecutionsFailed")).toHaveLength(1);
+    expect(byMetric("ExecutionsTimedOut")).toHaveLength(1);
+    expect(byQuery('SELECT SUM(Throttles) FROM \\"AgentCoreRepair\\"')).toHaveLength(1);
+    expect(byQuery("SELECT SUM(CommandStreamsBroken)")).toHaveLength(1);
+    expect(byQuery("SELECT SUM(CommandsTimedOut)")).toHaveLength(1);
+    expect(byQuery("SELECT MAX(ApprovalWaitSeconds)")).toHaveLength(1);
+    expect(byQuery('"MetricName":"Throttles","Namespace":"AWS/Lambda"')).toHaveLength(1);
+    for (const alarm of alarms) {
+      expect((alarm.Properties as { AlarmActions?: unknown[] }).AlarmActions).toHaveLength(1);
+    }
+  });
+});
