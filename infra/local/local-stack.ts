@@ -83,6 +83,8 @@ export interface LocalStack {
   readonly dataDir: string;
   /** The loopback approval API (GET shows, POST decides), as APPROVAL_BASE_URL. */
   readonly approvalsUrl: string;
+  /** Changes who answers the next approval requests (tests switch between modes on one stack). */
+  setApprovals(next: LocalApprovals): void;
   /** The execution's outcome as `npm start` reports it, read from the report Finalize wrote. */
   summarize(result: ExecutionResult): Promise<RunSummary>;
   run(
@@ -150,7 +152,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const approvalApi = (await import("../../functions/approval-api/handler.ts")).createApprovalApiHandler();
   const approvalServer: ApprovalServer = await startApprovalServer({ handler: approvalApi });
   process.env.APPROVAL_BASE_URL = approvalServer.baseUrl;
-  const approvals = options.approvals ?? { mode: "deny" };
+  let approvals: LocalApprovals = options.approvals ?? { mode: "deny" };
   const answer = async (notice: ApprovalNotice): Promise<void> => {
     approvals.onRequested?.(notice);
     const choice =
@@ -195,6 +197,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tokens,
     dataDir,
     approvalsUrl: approvalServer.baseUrl,
+    setApprovals(next) {
+      approvals = next;
+    },
     async summarize(result) {
       const keys = reportKeys(result.executionName);
       const report = await readJson(join(artifactDir, keys.json));

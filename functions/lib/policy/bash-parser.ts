@@ -31,14 +31,9 @@ export function loadBashParser(): Promise<BashParser> {
 }
 
 async function createParser(): Promise<BashParser> {
-  const runtimeWasm = locateWasm("POLICY_TREE_SITTER_WASM", `web-tree-sitter/${RUNTIME_FILE}`, RUNTIME_FILE);
-  await Parser.init(runtimeWasm === undefined ? {} : { locateFile: () => runtimeWasm });
-  const grammarWasm = locateWasm("POLICY_BASH_WASM", `tree-sitter-bash/${GRAMMAR_FILE}`, GRAMMAR_FILE);
-  if (grammarWasm === undefined) {
-    throw new Error(
-      `cannot find ${GRAMMAR_FILE}: set POLICY_BASH_WASM to its path, install tree-sitter-bash, or ship the file next to the bundle`,
-    );
-  }
+  const runtimeWasm = locateWasm("POLICY_TREE_SITTER_WASM", "web-tree-sitter", RUNTIME_FILE);
+  await Parser.init({ locateFile: () => runtimeWasm });
+  const grammarWasm = locateWasm("POLICY_BASH_WASM", "tree-sitter-bash", GRAMMAR_FILE);
   const language = await Language.load(grammarWasm);
   const parser = new Parser();
   parser.setLanguage(language);
@@ -53,7 +48,7 @@ async function createParser(): Promise<BashParser> {
   };
 }
 
-function locateWasm(envName: string, packagePath: string, fileName: string): string | undefined {
+function locateWasm(envName: string, packageName: string, fileName: string): string {
   const fromEnv = process.env[envName];
   if (fromEnv !== undefined && fromEnv !== "") {
     if (!existsSync(fromEnv)) {
@@ -62,9 +57,12 @@ function locateWasm(envName: string, packagePath: string, fileName: string): str
     return fromEnv;
   }
   try {
-    return createRequire(import.meta.url).resolve(packagePath);
+    return createRequire(import.meta.url).resolve(`${packageName}/${fileName}`);
   } catch {
     const beside = fileURLToPath(new URL(fileName, import.meta.url));
-    return existsSync(beside) ? beside : undefined;
+    if (existsSync(beside)) return beside;
+    throw new Error(
+      `cannot find ${fileName}: set ${envName} to its path, install ${packageName}, or ship the file next to the bundle (${beside})`,
+    );
   }
 }

@@ -13,6 +13,8 @@ const SYSTEM_BIN =
 const TOOL_DIRS = /(^|\/)(node_modules\/\.bin|vendor\/bin|\.bin)\/[^/]+$/;
 const VENV_BIN = /(^|\/)(\.?venv[^/]*|env|\.tox\/[^/]+|\.nox\/[^/]+)\/bin\/[^/]+$/;
 const WRAPPER_SCRIPTS: Readonly<Record<string, string>> = { gradlew: "gradle", mvnw: "mvn", sbtx: "sbt" };
+/** Binstubs a project keeps in `bin/` that stand for the well-known tool of the same name. */
+const BINSTUBS = /(^|\/)bin\/(rails|rake|rspec|bundle|rubocop)$/;
 /** `python3.12`, `pip3`, `pypy3`, `gcc-13`: judged as the base tool. */
 const VERSIONED =
   /^(python|pip|pypy|ruby|perl|php|node|lua|gcc|g\+\+|clang|clang\+\+|cc|java|javac|go)[-.0-9]*$/;
@@ -62,6 +64,10 @@ function judgeProgramPath(rules: RuleTable, inv: Invocation, ctx: RuleContext): 
   };
   const wrapped = WRAPPER_SCRIPTS[base];
   if (local && wrapped !== undefined) return asTool(wrapped, false) ?? [];
+  if (local && BINSTUBS.test(path)) {
+    const judged = asTool(base, false);
+    if (judged !== undefined) return judged;
+  }
   if (local && VENV_BIN.test(path)) {
     const judged = asTool(base, true);
     if (judged !== undefined) return judged;

@@ -1,13 +1,13 @@
 import { commandHash } from "../command-hash.ts";
 import type { CommandReview } from "../contracts.ts";
 import { ValidationFailedError } from "../errors.ts";
-import { type BashParser, loadBashParser } from "./bash-parser.ts";
+import { loadBashParser } from "./bash-parser.ts";
 import { type Finding, formatReason, isAllowedClass, sortClasses } from "./findings.ts";
 import { createJudge } from "./judge.ts";
 import { compileConfig, type PolicyConfig } from "./policy-config.ts";
 import { commandRules } from "./rules/index.ts";
 import { initialState } from "./shell-state.ts";
-import { subjectOf, Walker } from "./walker.ts";
+import { subjectOf, type WalkEnvironment, Walker } from "./walker.ts";
 import { normalizeAbsolute } from "./workspace-paths.ts";
 
 export interface PolicyOptions {
@@ -57,19 +57,11 @@ export async function reviewCommand(command: string, options: PolicyOptions): Pr
   return (await createCommandPolicy(options)).review(command);
 }
 
-function review(
-  command: string,
-  env: {
-    readonly workspace: string;
-    readonly parser: BashParser;
-    readonly maxDepth: number;
-  } & ConstructorParameters<typeof Walker>[0],
-): CommandReview {
-  const findings = judgeCommand(command, env);
-  return summarize(command, findings);
+function review(command: string, env: WalkEnvironment): CommandReview {
+  return summarize(command, judgeCommand(command, env));
 }
 
-function judgeCommand(command: string, env: ConstructorParameters<typeof Walker>[0]): Finding[] {
+function judgeCommand(command: string, env: WalkEnvironment): Finding[] {
   const subject = subjectOf(command);
   const bytes = Buffer.byteLength(command, "utf8");
   if (bytes > MAX_COMMAND_BYTES) {

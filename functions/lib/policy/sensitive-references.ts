@@ -83,5 +83,8 @@ function pathCandidates(value: string): string[] {
   const at = value.indexOf("@");
   if (at >= 0) out.push(value.slice(at + 1));
   if (value.startsWith("file://")) out.push(value.slice("file://".length));
+  // `HEAD:.env` (git show), `host:path` (scp): the part after the colon names a file.
+  const colon = value.indexOf(":");
+  if (colon > 0 && !value.includes("://")) out.push(value.slice(colon + 1));
   return out.filter((c) => c !== "" && !/^[a-z][a-z0-9+.-]*:\/\//i.test(c));
 }

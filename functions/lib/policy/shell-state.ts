@@ -10,6 +10,8 @@ export interface ShellState {
   readonly vars: Map<string, readonly string[]>;
   readonly functions: Map<string, Node>;
   readonly aliases: Map<string, string>;
+  /** `pushd` saves directories here for `popd`. */
+  dirStack: (string | null)[];
   venv: boolean;
 }
 
@@ -17,7 +19,7 @@ export interface ShellState {
 export const MAX_VALUES_PER_VARIABLE = 16;
 
 export function initialState(workspace: string): ShellState {
-  return { cwd: workspace, vars: new Map(), functions: new Map(), aliases: new Map(), venv: false };
+  return { cwd: workspace, vars: new Map(), functions: new Map(), aliases: new Map(), dirStack: [], venv: false };
 }
 
 export function copyState(state: ShellState): ShellState {
@@ -26,18 +28,20 @@ export function copyState(state: ShellState): ShellState {
     vars: new Map(state.vars),
     functions: new Map(state.functions),
     aliases: new Map(state.aliases),
+    dirStack: [...state.dirStack],
     venv: state.venv,
   };
 }
 
 /** A child shell (`bash -c`): same directory, nothing else inherited that the policy tracks. */
 export function childShellState(state: ShellState): ShellState {
-  return { cwd: state.cwd, vars: new Map(), functions: new Map(), aliases: new Map(), venv: state.venv };
+  return { cwd: state.cwd, vars: new Map(), functions: new Map(), aliases: new Map(), dirStack: [], venv: state.venv };
 }
 
 /** After a branch that may or may not have run: keep only what is the same either way. */
 export function mergeInto(target: ShellState, branch: ShellState): void {
   if (target.cwd !== branch.cwd) target.cwd = null;
+  if (JSON.stringify(target.dirStack) !== JSON.stringify(branch.dirStack)) target.dirStack = [];
   for (const name of new Set([...target.vars.keys(), ...branch.vars.keys()])) {
     const a = target.vars.get(name);
     const b = branch.vars.get(name);

@@ -552,13 +552,15 @@ function applyStateEffects(inv: Invocation, st: ShellState, workspace: string): 
     case "cd":
     case "pushd": {
       const target = inv.args.find((a) => a.value === null || !CD_OPTIONS.has(a.value));
-      if (target === undefined) st.cwd = HOME;
+      if (inv.name === "pushd") st.dirStack.push(st.cwd);
+      // `pushd` alone swaps the top two directories; `cd -` and `pushd +N` use history the policy does not keep.
+      if (target === undefined) st.cwd = inv.name === "pushd" ? null : HOME;
       else if (target.value === null || target.value === "-" || /^[+-]\d+$/.test(target.value)) st.cwd = null;
       else st.cwd = resolvePath(target.value, st.cwd);
       return;
     }
     case "popd":
-      st.cwd = null;
+      st.cwd = inv.args.length === 0 ? (st.dirStack.pop() ?? null) : null;
       return;
     case "source":
     case ".": {

@@ -71,23 +71,19 @@ export function parseArgs(args: readonly Word[], spec: ArgSpec = {}): ParsedArgs
         i += 1;
         continue;
       }
-      if (clusters && /^-[A-Za-z0-9]+$/.test(text)) {
-        for (let c = 1; c < text.length; c += 1) {
-          const flag = `-${text[c]}`;
-          if (valued.has(flag)) {
-            const glued = text.slice(c + 1);
-            if (glued !== "") {
-              options.push({ name: flag, value: { value: glued, raw: word.raw } });
-            } else {
-              options.push({ name: flag, value: args[i + 1] });
-              i += 1;
-            }
-            break;
-          }
-          options.push({ name: flag, value: undefined });
-        }
-      } else {
+      const cluster = clusters ? splitCluster(text, valued) : undefined;
+      if (cluster === undefined) {
         options.push({ name: text, value: undefined });
+      } else {
+        for (const flag of cluster.flags) options.push({ name: flag, value: undefined });
+        if (cluster.valued !== undefined) {
+          if (cluster.glued !== "") {
+            options.push({ name: cluster.valued, value: { value: cluster.glued, raw: word.raw } });
+          } else {
+            options.push({ name: cluster.valued, value: args[i + 1] });
+            i += 1;
+          }
+        }
       }
       i += 1;
       continue;
@@ -97,6 +93,25 @@ export function parseArgs(args: readonly Word[], spec: ArgSpec = {}): ParsedArgs
     if (spec.stopAtPositional) break;
   }
   return { options, positionals, rest: args.slice(i), dynamicOption };
+}
+
+/**
+ * `-rf` → `-r -f`; `-qO-` → `-q` and `-O` with the glued value `-`. Undefined when the word is not a cluster of
+ * single-letter flags (a long single-dash option such as `-name`).
+ */
+function splitCluster(
+  text: string,
+  valued: ReadonlySet<string>,
+): { flags: string[]; valued?: string; glued: string } | undefined {
+  const flags: string[] = [];
+  for (let c = 1; c < text.length; c += 1) {
+    const ch = text[c] as string;
+    if (!/[A-Za-z0-9]/.test(ch)) return undefined;
+    const flag = `-${ch}`;
+    if (valued.has(flag)) return { flags, valued: flag, glued: text.slice(c + 1) };
+    flags.push(flag);
+  }
+  return { flags, glued: "" };
 }
 
 export function hasOption(parsed: ParsedArgs, ...names: readonly string[]): boolean {

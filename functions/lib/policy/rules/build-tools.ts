@@ -551,8 +551,6 @@ const MAVEN_VALUED = [
   "--toolchains",
   "-b",
   "--builder",
-  "-amd",
-  "-am",
 ];
 const MAVEN_SAFE_GOALS =
   /^(clean|validate|compile|test-compile|test|package|verify|install|site|dependency:.*|help:.*|versions:display.*|spotless:.*|checkstyle:.*|pmd:.*|spotbugs:.*|jacoco:.*|surefire:.*|failsafe:.*|exec:java|exec:exec|javadoc:.*|enforcer:.*|license:.*|sortpom:.*|fmt:.*|formatter:.*|process-.*|generate-.*|initialize|integration-test|pre-integration-test|post-integration-test|quarkus:dev|spring-boot:run|spring-boot:build-image|wrapper:wrapper|versions:set|versions:commit|dependency-check:check|jib:dockerBuild|jib:buildTar)$/;
@@ -1343,6 +1341,29 @@ function bazelRule(inv: Invocation): Finding[] {
   return unknownPart(inv, `bazel ${sub ?? ""} is not one the policy knows`);
 }
 
+const RAILS_WORKSPACE_COMMANDS = new Set([
+  "test", "t", "test:all", "test:system", "server", "s", "generate", "g", "destroy", "d", "routes", "about", "stats",
+  "notes", "zeitwerk:check", "assets:precompile", "assets:clobber", "tmp:clear", "log:clear", "new", "middleware",
+  "initializers", "version", "-v", "--version", "db:test:prepare", "spec",
+]);
+
+/** Rails commands: builds, tests and generators stay in the workspace; database tasks change what config points to. */
+function railsRule(inv: Invocation): Finding[] {
+  const sub = inv.args[0];
+  if (sub === undefined) return readOnly(inv, "prints rails usage");
+  if (sub.value === null) return runtimeOnly(inv, "rails runs a command only known at run time");
+  const command = sub.value;
+  if (/^(credentials|secret|secrets|encrypted)(:|$)/.test(command)) return classed("credentials", inv, "reads or edits Rails credentials");
+  if (["console", "c", "dbconsole", "db", "runner", "r"].includes(command)) {
+    return runtimeOnly(inv, "opens an interactive console or runs inline code");
+  }
+  if (/^db:(migrate|rollback|seed|reset|drop|setup|create|schema:load|prepare|truncate_all|migrate:.+)$/.test(command)) {
+    return classed("infrastructure", inv, "changes the database the configuration points to");
+  }
+  if (RAILS_WORKSPACE_COMMANDS.has(command)) return workspaceWrite(inv, `rails ${command} works in the workspace`);
+  return judgeTaskName(inv, "rails command", sub);
+}
+
 function stackCabalRule(inv: Invocation): Finding[] {
   const sub = inv.args[0]?.value;
   if (sub === "upload") return classed("package-publish", inv, "uploads to Hackage");
@@ -1499,6 +1520,7 @@ export const buildToolRules: RuleTable = {
   meson: mesonRule,
   bazel: bazelRule,
   bazelisk: bazelRule,
+  rails: railsRule,
   stack: stackCabalRule,
   cabal: stackCabalRule,
 };

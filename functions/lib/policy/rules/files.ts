@@ -2,7 +2,15 @@ import type { Finding } from "../findings.ts";
 import type { Invocation, RuleContext, RuleTable } from "../invocation.ts";
 import type { Word } from "../shell-words.ts";
 import { hasOption, optionValue, optionValues, type ParsedArgs, parseArgs } from "./arguments.ts";
-import { classed, pathFindings, readOnly, runtimeOnly, workspaceWrite, writesPaths } from "./helpers.ts";
+import {
+  classed,
+  pathFindings,
+  readOnly,
+  runtimeOnly,
+  unknownPart,
+  workspaceWrite,
+  writesPaths,
+} from "./helpers.ts";
 
 const reads = (detail: string) => (inv: Invocation) => readOnly(inv, detail);
 
@@ -383,9 +391,11 @@ function sedRule(inv: Invocation, ctx: RuleContext): Finding[] {
   const parsed = parseArgs(inv.args, {
     valued: ["-e", "--expression", "-f", "--file", "-l", "--line-length", "-s"],
   });
-  const inPlace = parsed.options.some(
-    (o) => o.name === "-i" || o.name.startsWith("--in-place") || o.name === "-I",
-  );
+  // GNU `-i[SUFFIX]` (`-i.bak`), BSD `-i ''` and `-I`, or `--in-place[=SUFFIX]`.
+  const inPlace = parsed.options.some((o) => /^-[iI]/.test(o.name) || o.name.startsWith("--in-place"));
+  if (optionValue(parsed, "-f", "--file") !== undefined) {
+    return unknownPart(inv, "sed runs a script file the policy cannot see into");
+  }
   const scripts = optionValues(parsed, "-e", "--expression");
   const positionals = [...parsed.positionals];
   if (scripts.length === 0 && optionValue(parsed, "-f", "--file") === undefined) {

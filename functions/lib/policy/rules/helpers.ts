@@ -54,6 +54,8 @@ export function writesPaths(
 ): Finding[] {
   if (words.length === 0) return workspaceWrite(inv, detail);
   const found = pathFindings(inv, ctx, words, access);
+  // A write or removal is judged null only for a discarding device (/dev/null, /dev/stdout).
+  if (found.length === 0) return readOnly(inv, "writes only to /dev/null or the terminal");
   const serious = found.filter((f) => f.class !== "workspace-write");
   return serious.length > 0 ? serious : workspaceWrite(inv, detail);
 }
@@ -256,6 +258,7 @@ const SAFE_TASK_WORDS = new Set([
   "html",
   "synth",
   "synthesize",
+  "wrapper",
   "diff",
   "plan",
   "configure",

@@ -288,7 +288,8 @@ function npmRule(inv: Invocation, ctx: RuleContext): Finding[] {
     return [...outside, ...judgeTaskName(inv, "npm script", script)];
   }
   if (["test", "t", "tst", "start", "stop", "restart"].includes(cmd)) {
-    return [...outside, ...workspaceWrite(inv, `runs the package's ${cmd} script`)];
+    const script = cmd === "t" || cmd === "tst" ? "test" : cmd;
+    return [...outside, ...workspaceWrite(inv, `runs the package's ${script} script`)];
   }
   if (cmd === "exec" || cmd === "x") {
     const parsed = parseArgs(rest, {

@@ -11,6 +11,7 @@ import {
   workspaceWrite,
   writesPaths,
 } from "./helpers.ts";
+import { judgeDjangoCommand } from "./interpreters.ts";
 import { binOfPackage } from "./node-packages.ts";
 
 const PIP_VALUED = [
@@ -368,7 +369,5 @@ export const pythonPackageRules: RuleTable = {
   tox: (inv) => workspaceWrite(inv, "runs the project's test environments"),
   nox: (inv) => workspaceWrite(inv, "runs the project's sessions"),
   "django-admin": (inv) =>
-    inv.args[0] === undefined
-      ? readOnly(inv, "lists Django commands")
-      : judgeTaskName(inv, "Django command", inv.args[0]),
+    inv.args[0] === undefined ? readOnly(inv, "lists Django commands") : judgeDjangoCommand(inv, inv.args[0]),
 };
