@@ -19,7 +19,14 @@ export interface ShellState {
 export const MAX_VALUES_PER_VARIABLE = 16;
 
 export function initialState(workspace: string): ShellState {
-  return { cwd: workspace, vars: new Map(), functions: new Map(), aliases: new Map(), dirStack: [], venv: false };
+  return {
+    cwd: workspace,
+    vars: new Map(),
+    functions: new Map(),
+    aliases: new Map(),
+    dirStack: [],
+    venv: false,
+  };
 }
 
 export function copyState(state: ShellState): ShellState {
@@ -35,7 +42,14 @@ export function copyState(state: ShellState): ShellState {
 
 /** A child shell (`bash -c`): same directory, nothing else inherited that the policy tracks. */
 export function childShellState(state: ShellState): ShellState {
-  return { cwd: state.cwd, vars: new Map(), functions: new Map(), aliases: new Map(), dirStack: [], venv: state.venv };
+  return {
+    cwd: state.cwd,
+    vars: new Map(),
+    functions: new Map(),
+    aliases: new Map(),
+    dirStack: [],
+    venv: state.venv,
+  };
 }
 
 /** After a branch that may or may not have run: keep only what is the same either way. */

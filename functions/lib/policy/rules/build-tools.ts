@@ -1342,9 +1342,33 @@ function bazelRule(inv: Invocation): Finding[] {
 }
 
 const RAILS_WORKSPACE_COMMANDS = new Set([
-  "test", "t", "test:all", "test:system", "server", "s", "generate", "g", "destroy", "d", "routes", "about", "stats",
-  "notes", "zeitwerk:check", "assets:precompile", "assets:clobber", "tmp:clear", "log:clear", "new", "middleware",
-  "initializers", "version", "-v", "--version", "db:test:prepare", "spec",
+  "test",
+  "t",
+  "test:all",
+  "test:system",
+  "server",
+  "s",
+  "generate",
+  "g",
+  "destroy",
+  "d",
+  "routes",
+  "about",
+  "stats",
+  "notes",
+  "zeitwerk:check",
+  "assets:precompile",
+  "assets:clobber",
+  "tmp:clear",
+  "log:clear",
+  "new",
+  "middleware",
+  "initializers",
+  "version",
+  "-v",
+  "--version",
+  "db:test:prepare",
+  "spec",
 ]);
 
 /** Rails commands: builds, tests and generators stay in the workspace; database tasks change what config points to. */
@@ -1353,14 +1377,20 @@ function railsRule(inv: Invocation): Finding[] {
   if (sub === undefined) return readOnly(inv, "prints rails usage");
   if (sub.value === null) return runtimeOnly(inv, "rails runs a command only known at run time");
   const command = sub.value;
-  if (/^(credentials|secret|secrets|encrypted)(:|$)/.test(command)) return classed("credentials", inv, "reads or edits Rails credentials");
+  if (/^(credentials|secret|secrets|encrypted)(:|$)/.test(command))
+    return classed("credentials", inv, "reads or edits Rails credentials");
   if (["console", "c", "dbconsole", "db", "runner", "r"].includes(command)) {
     return runtimeOnly(inv, "opens an interactive console or runs inline code");
   }
-  if (/^db:(migrate|rollback|seed|reset|drop|setup|create|schema:load|prepare|truncate_all|migrate:.+)$/.test(command)) {
+  if (
+    /^db:(migrate|rollback|seed|reset|drop|setup|create|schema:load|prepare|truncate_all|migrate:.+)$/.test(
+      command,
+    )
+  ) {
     return classed("infrastructure", inv, "changes the database the configuration points to");
   }
-  if (RAILS_WORKSPACE_COMMANDS.has(command)) return workspaceWrite(inv, `rails ${command} works in the workspace`);
+  if (RAILS_WORKSPACE_COMMANDS.has(command))
+    return workspaceWrite(inv, `rails ${command} works in the workspace`);
   return judgeTaskName(inv, "rails command", sub);
 }
 

@@ -225,15 +225,30 @@ function pythonRule(inv: Invocation, ctx: RuleContext): Finding[] {
 
 /** Django management commands that build, check or serve the project; `migrate`, `flush` and the like change a database. */
 const DJANGO_WORKSPACE_COMMANDS = new Set([
-  "test", "check", "runserver", "collectstatic", "makemigrations", "showmigrations", "sqlmigrate", "compilemessages",
-  "makemessages", "diffsettings", "startapp", "startproject", "help", "version", "findstatic", "validate_templates",
+  "test",
+  "check",
+  "runserver",
+  "collectstatic",
+  "makemigrations",
+  "showmigrations",
+  "sqlmigrate",
+  "compilemessages",
+  "makemessages",
+  "diffsettings",
+  "startapp",
+  "startproject",
+  "help",
+  "version",
+  "findstatic",
+  "validate_templates",
 ]);
 
 export function judgeDjangoCommand(inv: Invocation, command: Word): Finding[] {
   if (command.value !== null && DJANGO_WORKSPACE_COMMANDS.has(command.value)) {
     return workspaceWrite(inv, `runs the Django command "${command.value}" on the workspace`);
   }
-  if (command.value === "shell" || command.value === "dbshell") return runtimeOnly(inv, "opens an interactive shell");
+  if (command.value === "shell" || command.value === "dbshell")
+    return runtimeOnly(inv, "opens an interactive shell");
   return judgeTaskName(inv, "Django command", command);
 }
 
