@@ -27,7 +27,9 @@ describe("a mutating command the agent proposes waits for a person", () => {
       (e) =>
         e.type === "StateExited" && (e.state as { name: string }).name === "Review the proposed commands",
     );
-    return (exits.at(-1)?.state as { output: { review: Review } }).output.review;
+    const last = exits.at(-1);
+    if (!last) throw new Error("Review the proposed commands never exited");
+    return (last.state as { output: { review: Review } }).output.review;
   };
 
   it("holds `git push` until it is approved, and only then runs it", async () => {

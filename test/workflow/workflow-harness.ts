@@ -90,7 +90,6 @@ export function sessionOf(result: ExecutionResult): string {
   const normalized = result.events.find(
     (e) => e.type === "StateExited" && (e.state as { name: string }).name === "Normalize the request",
   );
-  return (
-    (normalized?.state as { output?: { request?: { sessionId?: string } } }).output?.request?.sessionId ?? ""
-  );
+  const state = normalized?.state as { output?: { request?: { sessionId?: string } } } | undefined;
+  return state?.output?.request?.sessionId ?? "";
 }
