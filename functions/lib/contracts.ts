@@ -34,6 +34,8 @@ export interface RepairLimits {
 export interface RepairRequest {
   /** Deterministic: same repository, revision and command give the same id (sha256, hex, 64 chars). */
   readonly requestId: string;
+  /** sha256 of repository + revision: the repository lock's key (one repair per repository and commit at once). */
+  readonly lockKey: string;
   /** Deterministic session id, 33-256 characters, derived from requestId. */
   readonly sessionId: string;
   readonly runtimeArn: string;
@@ -49,6 +51,8 @@ export interface RepairRequest {
   readonly requestedBy?: string;
   /** ISO-8601, when normalize-request accepted it. */
   readonly acceptedAt: string;
+  /** acceptedAt in epoch seconds (a string, as DynamoDB's N takes it): the lock step's ":now". */
+  readonly acceptedAtEpoch: string;
   /** ISO-8601: acceptedAt + budgetSeconds. No agent turn starts after it. */
   readonly deadline: string;
   /**

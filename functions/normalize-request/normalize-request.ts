@@ -59,6 +59,19 @@ const LOCK_GRACE_SECONDS = 3600;
 export function normalizeRequest(event: unknown, deps: NormalizeDependencies): RepairRequest {
   const { trigger, input } = readRepairInput(event, deps.settings);
   const runtimeArn = input.runtimeArn ?? deps.settings.defaultRuntimeArn;
+  // The deployment's IAM allows exactly its own runtime: another ARN would only fail later, as AccessDenied.
+  if (
+    input.runtimeArn !== undefined &&
+    deps.settings.defaultRuntimeArn !== undefined &&
+    input.runtimeArn !== deps.settings.defaultRuntimeArn
+  ) {
+    throw new ValidationFailedError([
+      {
+        field: "runtimeArn",
+        problem: `must be this deployment's runtime (${deps.settings.defaultRuntimeArn}) or left out`,
+      },
+    ]);
+  }
   // Unreachable when the schemas did their job (they require runtimeArn without a default); kept so the type
   // is honest.
   if (runtimeArn === undefined) {
@@ -68,13 +81,23 @@ export function normalizeRequest(event: unknown, deps: NormalizeDependencies): R
   }
   const qualifier = input.qualifier ?? deps.settings.defaultQualifier;
   const source = sourceOf(input.repository);
-  const { requestId, sessionId } = requestIdentity(source, input.validationCommand);
+  const { requestId, lockKey, sessionId } = requestIdentity(source, input.validationCommand);
   const repoName = deriveRepoName(source);
   const limits = limitsOf(input.limits);
+  const maxTimeout = deps.settings.maxCommandTimeoutSeconds;
+  if (maxTimeout !== undefined && limits.commandTimeoutSeconds > maxTimeout) {
+    throw new ValidationFailedError([
+      {
+        field: "limits.commandTimeoutSeconds",
+        problem: `is ${limits.commandTimeoutSeconds} s; this deployment allows at most ${maxTimeout} s (COMMAND_TIMEOUT_SECONDS)`,
+      },
+    ]);
+  }
   const acceptedAt = deps.now();
   const deadline = new Date(acceptedAt.getTime() + limits.budgetSeconds * 1000);
   return {
     requestId,
+    lockKey,
     sessionId,
     runtimeArn,
     ...(qualifier !== undefined ? { qualifier } : {}),
@@ -86,6 +109,7 @@ export function normalizeRequest(event: unknown, deps: NormalizeDependencies): R
     trigger,
     ...(input.requestedBy !== undefined ? { requestedBy: input.requestedBy } : {}),
     acceptedAt: acceptedAt.toISOString(),
+    acceptedAtEpoch: String(Math.floor(acceptedAt.getTime() / 1000)),
     deadline: deadline.toISOString(),
     lockExpiresAt: String(Math.ceil(deadline.getTime() / 1000) + LOCK_GRACE_SECONDS),
   };

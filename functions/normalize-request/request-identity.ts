@@ -37,6 +37,11 @@ function canonicalRevisionKey(source: RepositorySource): string {
 export interface RequestIdentity {
   /** sha256 hex (64 characters). */
   readonly requestId: string;
+  /**
+   * sha256 hex of the repository and revision only: two requests for the same repository and commit must not run
+   * at once, whatever their validation commands.
+   */
+  readonly lockKey: string;
   /** `repair-` + requestId: 71 characters, inside the service's 33-256. */
   readonly sessionId: string;
 }
@@ -50,7 +55,13 @@ export function requestIdentity(source: RepositorySource, validationCommand: str
     validationCommand,
   ]);
   const requestId = createHash("sha256").update(canonical, "utf8").digest("hex");
-  return { requestId, sessionId: `${SESSION_PREFIX}${requestId}` };
+  const lockKey = createHash("sha256")
+    .update(
+      JSON.stringify(["repair-lock/v1", canonicalLocation(source), canonicalRevisionKey(source)]),
+      "utf8",
+    )
+    .digest("hex");
+  return { requestId, lockKey, sessionId: `${SESSION_PREFIX}${requestId}` };
 }
 
 /** The last path segment of the repository, without `.git`. */

@@ -19,6 +19,11 @@ export interface NormalizeSettings {
    * where session storage is mounted.
    */
   readonly mountPath: string;
+  /**
+   * COMMAND_TIMEOUT_SECONDS: the longest command timeout this deployment is sized for (its Lambda and Task
+   * timeouts derive from it); a request asking for more is refused. Unset: the service's own 3600 s.
+   */
+  readonly maxCommandTimeoutSeconds?: number;
   /** REPAIR_CODEBUILD_PROJECTS: JSON object, project name -> CodeBuildProjectSettings. */
   readonly codeBuildProjects: Readonly<Record<string, CodeBuildProjectSettings>>;
 }
@@ -104,11 +109,25 @@ export function settingsFromEnvironment(env: Environment): NormalizeSettings {
     });
   }
   const codeBuildProjects = readCodeBuildProjects(env.REPAIR_CODEBUILD_PROJECTS, problems);
+  const rawMaxTimeout = env.COMMAND_TIMEOUT_SECONDS?.trim();
+  const maxCommandTimeoutSeconds = rawMaxTimeout ? Number(rawMaxTimeout) : undefined;
+  if (
+    maxCommandTimeoutSeconds !== undefined &&
+    (!Number.isInteger(maxCommandTimeoutSeconds) ||
+      maxCommandTimeoutSeconds < 1 ||
+      maxCommandTimeoutSeconds > 3600)
+  ) {
+    problems.push({
+      field: "COMMAND_TIMEOUT_SECONDS (environment)",
+      problem: `must be an integer from 1 to 3600, got ${quoteForMessage(rawMaxTimeout ?? "")}`,
+    });
+  }
   if (problems.length > 0) throw new ValidationFailedError(problems);
   return {
     ...(runtimeArn !== undefined ? { defaultRuntimeArn: runtimeArn } : {}),
     ...(qualifier !== undefined ? { defaultQualifier: qualifier } : {}),
     mountPath,
+    ...(maxCommandTimeoutSeconds !== undefined ? { maxCommandTimeoutSeconds } : {}),
     codeBuildProjects,
   };
 }

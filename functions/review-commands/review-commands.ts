@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ArtifactStore } from "../lib/artifact-store.ts";
+import { commandHash } from "../lib/command-hash.ts";
 import type {
   AgentTurn,
   CommandReview,
@@ -190,8 +191,22 @@ export async function reviewCommands(deps: ReviewDependencies, input: ReviewInpu
       ...(decision.decidedBy ? { decidedBy: decision.decidedBy } : {}),
       reason: decision.reason,
     });
-    if (decision.outcome === "approved") {
-      await run(held, decision.decidedBy ?? "approver");
+    // Run what the agent proposed at this index, never text carried in state: its hash must be the one a person
+    // approved (interpretApproval checked the decision's hash against the held one).
+    const proposedText = turn.proposedCommands[index]?.command;
+    const bound = proposedText !== undefined && commandHash(proposedText) === held.commandHash;
+    if (decision.outcome === "approved" && bound) {
+      await run({ ...held, command: proposedText }, decision.decidedBy ?? "approver");
+    } else if (decision.outcome === "approved") {
+      records.push(record(held, "denied"));
+      await deps.audit.append({
+        ...auditBase,
+        at: now().toISOString(),
+        commandHash: held.commandHash,
+        outcome: "command-refused",
+        actor: "review-commands",
+        reason: "the approved command is not the one proposed at this position",
+      });
     } else {
       records.push(record(held, decision.outcome));
       await deps.audit.append({

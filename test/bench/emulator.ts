@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommandCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { EventStreamCodec } from "@smithy/core/event-streams";
+import { collectCommandStream } from "../../functions/lib/stream-collector.ts";
 import { type BenchRow, percentile, round } from "./bench-row.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -97,6 +98,33 @@ async function consume(
   return { ms: performance.now() - started, bytes, rssGrowthMb: (rssPeak - rssBefore) / 1024 / 1024 };
 }
 
+/** Consumes a command's stream with the tasks' own collector (digests, redaction, byte and line counts). */
+async function consumeWithCollector(
+  sdk: BedrockAgentCoreClient,
+  command: string,
+): Promise<{ ms: number; bytes: number; rssGrowthMb: number }> {
+  const rssBefore = process.memoryUsage.rss();
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+  }, 20);
+  const started = performance.now();
+  const response = await sdk.send(
+    new InvokeAgentRuntimeCommandCommand({
+      agentRuntimeArn: RUNTIME_ARN,
+      runtimeSessionId: SESSION_ID,
+      body: { command, timeout: 600 },
+    }),
+  );
+  const collected = await collectCommandStream(response.stream, { headBytes: 2048, tailBytes: 6144 });
+  clearInterval(sampler);
+  return {
+    ms: performance.now() - started,
+    bytes: collected.stdout.bytes,
+    rssGrowthMb: (rssPeak - rssBefore) / 1024 / 1024,
+  };
+}
+
 /** A server that replays pre-encoded 64 KB events: the fastest the SDK can decode (its ceiling here). */
 async function replayServer(totalBytes: number): Promise<{ endpoint: string; close: () => Promise<void> }> {
   const codec = new EventStreamCodec(
@@ -164,6 +192,9 @@ export async function emulatorBenchRows(
     const emulatorPeak = await statusKb(child.pid!, "VmHWM");
     if (endToEnd.bytes !== outputBytes)
       throw new Error(`expected ${outputBytes} bytes, got ${endToEnd.bytes}`);
+    const withCollector = await consumeWithCollector(sdk, produce);
+    if (withCollector.bytes !== outputBytes)
+      throw new Error(`collector saw ${withCollector.bytes} bytes, not ${outputBytes}`);
 
     const mbps = (bytes: number, ms: number) => bytes / 1024 / 1024 / (ms / 1000);
     const e2eMbps = mbps(outputBytes, endToEnd.ms);
@@ -207,6 +238,24 @@ export async function emulatorBenchRows(
         ratio: round(e2eMbps / pipeMbps, 3),
         goal: "≥ 0.5 asked; the SDK decoder caps it near 0.13 (reference/throughput.md)",
         meets: e2eMbps / pipeMbps >= 0.5,
+      },
+      {
+        name: `${label} output through emulator → SDK → the tasks' stream collector, vs SDK ceiling`,
+        value: round(mbps(outputBytes, withCollector.ms), 1),
+        unit: "MiB/s",
+        baseline: round(ceilingMbps, 1),
+        ratio: round(mbps(outputBytes, withCollector.ms) / ceilingMbps),
+        goal: "ratio ≥ 0.6 of the SDK ceiling",
+        meets: mbps(outputBytes, withCollector.ms) / ceilingMbps >= 0.6,
+      },
+      {
+        name: `collector RSS growth while streaming ${label}`,
+        value: round(withCollector.rssGrowthMb, 1),
+        unit: "MiB",
+        baseline: round(ceiling.rssGrowthMb, 1),
+        ratio: round(withCollector.rssGrowthMb / 64),
+        goal: "≤ 64 MiB",
+        meets: withCollector.rssGrowthMb <= 64,
       },
       {
         name: `emulator RSS growth while streaming ${label}`,

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import type { BenchRow } from "./bench-row.ts";
 import { emulatorBenchRows } from "./emulator.ts";
+import { orchestrationBenchRows } from "./orchestration.ts";
+import { policyBenchRows } from "./policy.ts";
 
 /**
  * `npm run bench`: every row is a value with a baseline measured in the same run. `--json` prints one JSON array;
@@ -8,6 +10,8 @@ import { emulatorBenchRows } from "./emulator.ts";
  */
 const groups: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   emulator: (quick) => emulatorBenchRows(quick ? { outputBytes: 64 * 1024 * 1024, roundTrips: 20 } : {}),
+  orchestration: (quick) => orchestrationBenchRows(quick ? { runs: 2 } : {}),
+  policy: (quick) => policyBenchRows(quick ? { rounds: 3 } : {}),
 };
 
 function table(rows: readonly BenchRow[]): string {

@@ -74,6 +74,8 @@ export function requestFor(sessionId: string, overrides: Partial<RepairRequest> 
     acceptedAt: new Date().toISOString(),
     deadline: new Date(Date.now() + 3_600_000).toISOString(),
     lockExpiresAt: String(Math.floor(Date.now() / 1000) + 7200),
+    lockKey: "e".repeat(64),
+    acceptedAtEpoch: String(Math.floor(Date.now() / 1000)),
     ...overrides,
   };
 }

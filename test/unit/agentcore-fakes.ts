@@ -29,6 +29,8 @@ export function repairRequest(overrides: Partial<RepairRequest> = {}): RepairReq
     // Far ahead, so tasks that check the budget on the real clock are within it; budget tests pass their own.
     deadline: "2999-01-01T00:00:00.000Z",
     lockExpiresAt: "1767232800",
+    lockKey: "e".repeat(64),
+    acceptedAtEpoch: "1767225600",
     ...overrides,
   };
 }

@@ -80,7 +80,52 @@ describe("normalize-request: each trigger", () => {
       deadline: "2026-11-25T11:00:00.000Z",
       // The deadline (epoch 1795604400) plus the lock's hour of grace, as DynamoDB's N string.
       lockExpiresAt: "1795608000",
+      lockKey: expect.stringMatching(/^[0-9a-f]{64}$/),
+      acceptedAtEpoch: "1795600800",
     });
+    expect(request.lockKey).not.toBe(request.requestId);
+  });
+
+  it("locks on repository and revision only: another validation command of the same commit shares the lock", () => {
+    const first = normalizeRequest(sample("console/start-repair.json"), deps());
+    const other = normalizeRequest(
+      { ...(sample("console/start-repair.json") as object), validationCommand: "npm run lint" },
+      deps(),
+    );
+
+    expect(other.requestId).not.toBe(first.requestId);
+    expect(other.lockKey).toBe(first.lockKey);
+  });
+
+  it("refuses a command timeout above what the deployment is sized for", () => {
+    const event = {
+      ...(sample("console/start-repair.json") as object),
+      limits: { commandTimeoutSeconds: 900 },
+    };
+
+    const error = (() => {
+      try {
+        normalizeRequest(event, deps({ maxCommandTimeoutSeconds: 600 }));
+      } catch (e) {
+        return e as ValidationFailedError;
+      }
+    })();
+
+    expect(error?.fields).toEqual([
+      {
+        field: "limits.commandTimeoutSeconds",
+        problem: "is 900 s; this deployment allows at most 600 s (COMMAND_TIMEOUT_SECONDS)",
+      },
+    ]);
+  });
+
+  it("refuses a runtime other than the deployment's own", () => {
+    const event = {
+      ...(sample("console/start-repair.json") as object),
+      runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/other_agent-ZyXwVu9876",
+    };
+
+    expect(() => normalizeRequest(event, deps())).toThrow(/runtimeArn: must be this deployment's runtime/);
   });
 
   it("accepts a failed CodeBuild build, taking repository and command from the build's environment", () => {
@@ -248,7 +293,7 @@ describe("normalize-request: defaults and identity", () => {
     expect(request).not.toHaveProperty("requestedBy");
   });
 
-  it("lets the request name its own runtime, qualifier and limits", () => {
+  it("lets the request name its own runtime (when the deployment names none), qualifier and limits", () => {
     // Prepare
     const other = "arn:aws:bedrock-agentcore:eu-west-1:210987654321:runtime/other_agent-ZyXwVu9876";
     const input = {
@@ -260,7 +305,7 @@ describe("normalize-request: defaults and identity", () => {
     };
 
     // Act
-    const request = normalizeRequest(input, deps());
+    const request = normalizeRequest(input, deps({ defaultRuntimeArn: undefined }));
 
     // Assess
     expect(request.runtimeArn).toBe(other);

@@ -27,6 +27,8 @@ const request = {
   acceptedAt: "2026-11-25T10:00:00.000Z",
   deadline: "2026-11-25T11:00:00.000Z",
   lockExpiresAt: "1795608000",
+  lockKey: "b".repeat(64),
+  acceptedAtEpoch: "1795600800",
 } satisfies RepairRequest;
 
 function outcome(command: string, exitCode: number): CommandOutcome {
@@ -186,6 +188,40 @@ describe("review-commands", () => {
     );
     expect(ran).toEqual([]);
     expect(result.records[0]?.disposition).toBe("expired");
+  });
+
+  it("never runs command text carried in state that differs from what the agent proposed", async () => {
+    const review = await held();
+    const tampered = {
+      ...review,
+      awaitingApproval: { ...review.awaitingApproval!, command: "git push --force origin HEAD" },
+    };
+    ran.length = 0;
+    const result = await reviewCommands(
+      deps(),
+      input({
+        commands: ["git push origin HEAD"],
+        review: tampered,
+        approval: { decision: "approved", commandHash: review.awaitingApproval?.commandHash },
+      }),
+    );
+    expect(ran.map((r) => r.command)).toEqual(["git push origin HEAD"]);
+    expect(result.records[0]?.disposition).toBe("ran");
+  });
+
+  it("refuses to run an approval when the proposal at that position changed", async () => {
+    const review = await held();
+    ran.length = 0;
+    const result = await reviewCommands(
+      deps(),
+      input({
+        commands: ["git push --force origin HEAD"],
+        review,
+        approval: { decision: "approved", commandHash: review.awaitingApproval?.commandHash },
+      }),
+    );
+    expect(ran).toEqual([]);
+    expect(result.records[0]?.disposition).toBe("denied");
   });
 
   it("refuses a decision made for another command", () => {

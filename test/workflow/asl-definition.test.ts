@@ -102,11 +102,18 @@ describe("statemachine/repair.asl.json", () => {
     }
   });
 
-  it("never retries a command the agent proposed whose stream broke", () => {
+  it("never retries the review: a retried review could run a command (maybe a mutating one) twice", () => {
     const review = definition.States["Review the proposed commands"]!;
-    const retried = ((review.Retry as { ErrorEquals: string[] }[]) ?? []).flatMap((r) => r.ErrorEquals);
-    expect(retried).not.toContain("CommandStreamBrokenError");
-    expect(retried).not.toContain("States.ALL");
+    expect(review.Retry).toBeUndefined();
+  });
+
+  it("takes the repository lock on repository + revision, and may take over only an expired lock", () => {
+    const lock = definition.States["Take the repository lock"]!.Parameters as Record<string, unknown>;
+    expect(lock.ConditionExpression).toBe("attribute_not_exists(pk) OR expiresAt < :now");
+    expect(JSON.stringify(lock.Item)).toContain("$.request.lockKey");
+    for (const name of ["Release the repository lock", "Release the repository lock after a failed report"]) {
+      expect(JSON.stringify(definition.States[name]?.Parameters)).toContain("$.request.lockKey");
+    }
   });
 
   it("ends every failure path in a named Fail state with Error and Cause", () => {

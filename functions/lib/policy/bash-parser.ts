@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Language, Parser, type Tree } from "web-tree-sitter";
+import { PlatformError } from "../errors.ts";
 
 /**
  * Loads tree-sitter-bash once per process (a module-scope promise, so warm Lambda invocations reuse it).
@@ -21,11 +22,17 @@ const RUNTIME_FILE = "web-tree-sitter.wasm";
 
 let loading: Promise<BashParser> | undefined;
 
+/** Loads the parser; a failure is a PlatformError (the function's deployment lacks a working grammar). */
 export function loadBashParser(): Promise<BashParser> {
   loading ??= createParser().catch((error: unknown) => {
     // A failed load is not cached: the next call retries (for example after the environment is fixed).
     loading = undefined;
-    throw error;
+    if (error instanceof PlatformError) throw error;
+    throw new PlatformError(
+      `cannot load the bash grammar: ${error instanceof Error ? error.message : String(error)}`,
+      {},
+      { cause: error },
+    );
   });
   return loading;
 }
@@ -41,7 +48,7 @@ async function createParser(): Promise<BashParser> {
     parse(text: string): Tree {
       const tree = parser.parse(text);
       if (tree === null) {
-        throw new Error("tree-sitter returned no tree (the parser has no language)");
+        throw new PlatformError("tree-sitter returned no tree (the parser has no language)");
       }
       return tree;
     },
@@ -52,7 +59,7 @@ function locateWasm(envName: string, packageName: string, fileName: string): str
   const fromEnv = process.env[envName];
   if (fromEnv !== undefined && fromEnv !== "") {
     if (!existsSync(fromEnv)) {
-      throw new Error(`${envName} is ${fromEnv}, which does not exist`);
+      throw new PlatformError(`${envName} is ${fromEnv}, which does not exist`, { variable: envName });
     }
     return fromEnv;
   }
@@ -61,8 +68,9 @@ function locateWasm(envName: string, packageName: string, fileName: string): str
   } catch {
     const beside = fileURLToPath(new URL(fileName, import.meta.url));
     if (existsSync(beside)) return beside;
-    throw new Error(
+    throw new PlatformError(
       `cannot find ${fileName}: set ${envName} to its path, install ${packageName}, or ship the file next to the bundle (${beside})`,
+      { variable: envName, file: fileName },
     );
   }
 }

@@ -31,10 +31,6 @@ export function isAllowedClass(commandClass: CommandClass): boolean {
   return ALLOWED_CLASSES.has(commandClass);
 }
 
-export function finding(commandClass: CommandClass, subject: string, detail: string): Finding {
-  return { class: commandClass, subject, detail };
-}
-
 /** A command, subcommand or script the policy does not know: the only kind an allow-list entry may replace. */
 export function unknownName(subject: string, detail: string): Finding {
   return { class: "unknown", subject, detail, overridable: true };

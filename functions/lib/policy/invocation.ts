@@ -1,4 +1,3 @@
-import type { CommandClass } from "../contracts.ts";
 import type { Finding } from "./findings.ts";
 import type { Word } from "./shell-words.ts";
 
@@ -43,7 +42,3 @@ export interface RuleContext {
 export type Rule = (inv: Invocation, ctx: RuleContext) => Finding[];
 
 export type RuleTable = Readonly<Record<string, Rule>>;
-
-export function make(commandClass: CommandClass, inv: Invocation, detail: string): Finding {
-  return { class: commandClass, subject: inv.subject, detail };
-}

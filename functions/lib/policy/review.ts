@@ -10,6 +10,26 @@ import { initialState } from "./shell-state.ts";
 import { subjectOf, type WalkEnvironment, Walker } from "./walker.ts";
 import { normalizeAbsolute } from "./workspace-paths.ts";
 
+/**
+ * The command policy: which proposed commands run directly and which wait for a person.
+ *
+ * A command is parsed with tree-sitter-bash and every simple command in it is judged, wherever it sits: lists,
+ * pipelines, subshells, if/for/while/case bodies, functions (where they are called), command and process
+ * substitutions, here-documents, and shell text handed to `bash -c`, `sh -c`, `eval`, `watch`, `trap`, `env -S`,
+ * `find -exec sh -c` or `git rebase --exec` (parsed again, up to `maxDepth` levels). Wrappers (`sudo`, `env`,
+ * `nice`, `timeout`, `xargs`, `find -exec`, `npx`, `command`, `exec`, ...) are looked through. The walker follows
+ * `cd`, `pushd`/`popd`, variables with static values and `for` loops, so relative paths are resolved as the shell
+ * would; redirections are judged like any other write.
+ *
+ * Each simple command gets one or more classes (read-only, workspace-write, vcs-remote, infrastructure,
+ * package-publish, credentials, network-write, destructive, unknown). The decision is `allow` only when every
+ * finding is read-only or workspace-write; anything dynamic (a name or a written path only known at run time),
+ * unparseable, too deep, or not known to the rules is `unknown`, and waits for a person. Writes outside the
+ * workspace (and scratch space under /tmp) are reported as destructive, with the path in the reason.
+ *
+ * Flags never lower a dangerous verb: `git push --dry-run`, `npm publish --dry-run` and `kubectl apply
+ * --dry-run=client` still wait, because whether the flag is honoured depends on the tool and its version.
+ */
 export interface PolicyOptions {
   /** The repository's directory, where commands start: `/mnt/workspace/<repo>`. */
   readonly workspace: string;

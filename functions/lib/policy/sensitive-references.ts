@@ -38,6 +38,7 @@ export function scanCommandText(subject: string, node: Node, push: (f: Finding) 
   if (METADATA_ENDPOINT.test(node.text)) {
     push({ class: "credentials", subject, detail: "reaches a cloud metadata or credentials endpoint" });
   }
+  if (!node.text.includes("$")) return;
   const name = node.childForFieldName("name")?.text;
   if (name !== undefined && DATA_ONLY_COMMANDS.has(name) && name !== "echo" && name !== "printf") return;
   const seen = new Set<string>();

@@ -337,8 +337,9 @@ export class Walker {
     }
     // Substitutions in the words run before the command, each in a subshell.
     const prefixValues = prefix.flatMap((p) => p.childrenForFieldName("value"));
-    for (const part of [...prefixValues, ...(nameNode ? [nameNode] : []), ...argNodes])
-      this.walk(part, copyState(st));
+    for (const part of [...prefixValues, ...(nameNode ? [nameNode] : []), ...argNodes]) {
+      if (mayRunCommands(part)) this.walk(part, copyState(st));
+    }
     for (const r of redirects) this.judgeRedirect(r, subject, st);
     const ownStdin = this.stdinFrom(redirects, st);
     const stdin = ownStdin.kind === "inherited" ? outerStdin : ownStdin;
@@ -386,7 +387,13 @@ export class Walker {
     const alias = st.aliases.get(inv.name);
     if (alias !== undefined) {
       const text = [alias, ...inv.args.map((a) => a.raw)].join(" ");
-      for (const f of this.judgeScript(text, `alias ${inv.name}`, st)) this.push(f);
+      // Like bash, an alias is not expanded again inside its own expansion (`alias ls='ls --color'`).
+      st.aliases.delete(inv.name);
+      try {
+        for (const f of this.judgeScript(text, `alias ${inv.name}`, st)) this.push(f);
+      } finally {
+        st.aliases.set(inv.name, alias);
+      }
       return;
     }
     for (const f of this.env.judgeInvocation(inv, this.ruleContext(st, 0))) this.push(f);
@@ -464,6 +471,8 @@ export class Walker {
 
   private combinations(nodes: readonly Node[], st: ShellState): Record<string, string>[] {
     const multi = new Map<string, readonly string[]>();
+    // Most command lines bind no loop variable: skip walking the words' subtrees then.
+    if (![...st.vars.values()].some((values) => values.length > 1)) return [{}];
     for (const n of nodes) {
       for (const ref of n.descendantsOfType(["variable_name"])) {
         const values = st.vars.get(ref.text);
@@ -501,6 +510,12 @@ export class Walker {
   private push(f: Finding): void {
     this.findings.push(f);
   }
+}
+
+/** Only `$(...)`, backticks and process substitutions inside a word run commands; most words hold none. */
+function mayRunCommands(node: Node): boolean {
+  const text = node.text;
+  return text.includes("$") || text.includes("`") || text.includes("<(") || text.includes(">(");
 }
 
 function redirectOperator(node: Node): string {

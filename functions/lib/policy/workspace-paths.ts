@@ -80,10 +80,6 @@ export function zoneOf(path: string, workspace: string): Zone {
   return { kind: "outside" };
 }
 
-export function isInsideWorkspace(path: string, workspace: string): boolean {
-  return isWithin(path, workspace);
-}
-
 export function isScratchOrWorkspace(path: string, workspace: string): boolean {
   const zone = zoneOf(path, workspace);
   return zone.kind === "workspace" || zone.kind === "scratch";

@@ -73,6 +73,8 @@ export function runCommand(run: CommandRun, namespace: SessionNamespace): Promis
   let outputBytes = 0;
   let timedOut = false;
   let broken = false;
+  let waitingForDrain = false;
+  let finished = false;
   const streams = [child.stdout, child.stderr].filter((s) => s !== null);
 
   const breakStream = (how: "destroy" | "end", lastFrame?: Uint8Array): void => {
@@ -94,9 +96,11 @@ export function runCommand(run: CommandRun, namespace: SessionNamespace): Promis
       breakStream("destroy");
       return;
     }
-    if (!out.write(frames.contentDelta(channel, text))) {
+    if (!out.write(frames.contentDelta(channel, text)) && !waitingForDrain) {
+      waitingForDrain = true;
       for (const s of streams) s.pause();
       out.once("drain", () => {
+        waitingForDrain = false;
         for (const s of streams) s.resume();
       });
     }
@@ -120,6 +124,9 @@ export function runCommand(run: CommandRun, namespace: SessionNamespace): Promis
 
   return new Promise((resolve) => {
     const finish = (exitCode: number): void => {
+      // 'error' (spawn failed) can be followed by 'close': the stream ends once.
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       run.signal.removeEventListener("abort", onAbort);
       for (const channel of ["stdout", "stderr"] as const) {

@@ -119,6 +119,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const body = parseCommandBody(await readBody(req, SMALL_BODY_LIMIT, "body"));
     const fault = guard("command", target.runtimeArn, sessionId, settings.commandsPerSecond);
     const session = await sessions.acquire(target.runtimeArn, sessionId, settings, !settings.strict);
+    // Checked before the 200 is written: a session without compute answers 409, not a broken stream.
+    const namespace = session.namespace;
+    if (!namespace) throw serviceErrors.busy();
     const call = session.begin();
     const client = new AbortController();
     res.once("close", () => {
@@ -134,8 +137,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     });
     res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream", [SESSION_HEADER]: sessionId });
     try {
-      const namespace = session.namespace;
-      if (!namespace) throw serviceErrors.busy();
       const result = await runCommand(
         {
           command: body.command,
@@ -187,6 +188,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       res.once("close", () => {
         if (!res.writableFinished) client.abort();
       });
+      const started = performance.now();
       await agent.invoke(
         req,
         payload,
@@ -194,6 +196,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         { [SESSION_HEADER]: sessionId },
         AbortSignal.any([call.signal, client.signal]),
       );
+      log.info("invocation finished", {
+        requestId,
+        sessionId,
+        durationMs: Math.round(performance.now() - started),
+      });
     } finally {
       call.end();
     }

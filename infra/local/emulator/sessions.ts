@@ -46,6 +46,7 @@ export class Session {
   }
 
   async start(): Promise<void> {
+    const started = performance.now();
     this.state = "starting";
     try {
       const { expired } = await this.storage.prepare(this.settings.storageRetentionDays);
@@ -62,7 +63,11 @@ export class Session {
       this.settings.maxLifetimeSeconds * 1000,
     );
     this.lifetimeTimer.unref();
-    this.log.info("session started", { ...this.logKeys(), storage: this.storage.dir });
+    this.log.info("session started", {
+      ...this.logKeys(),
+      storage: this.storage.dir,
+      durationMs: Math.round(performance.now() - started),
+    });
   }
 
   /** Marks the session busy for one call; the returned function ends it (and re-arms the idle timer). */
@@ -124,6 +129,7 @@ export class Session {
     }
     const namespace = this.namespace;
     if (!namespace) return Promise.reject(serviceErrors.busy());
+    const starting = performance.now();
     this.agent ??= AgentProcess.start({
       namespace,
       command: agentSettings.command,
@@ -131,10 +137,18 @@ export class Session {
       cwd: process.cwd(),
       startTimeoutSeconds: agentSettings.startTimeoutSeconds,
       log: (stream, line) => this.log.info("agent output", { ...this.logKeys(), stream, line }),
-    }).catch((error: unknown) => {
-      this.agent = undefined;
-      throw error;
-    });
+    })
+      .then((agent) => {
+        this.log.info("agent started", {
+          ...this.logKeys(),
+          durationMs: Math.round(performance.now() - starting),
+        });
+        return agent;
+      })
+      .catch((error: unknown) => {
+        this.agent = undefined;
+        throw error;
+      });
     return this.agent.then((agent) => {
       if (agent.running) return agent;
       this.agent = undefined;
@@ -144,6 +158,7 @@ export class Session {
 
   /** Stops the compute: running commands are killed and their streams cut; storage stays. */
   async stop(): Promise<void> {
+    const started = performance.now();
     this.state = "stopping";
     clearTimeout(this.idleTimer);
     clearTimeout(this.lifetimeTimer);
@@ -155,7 +170,10 @@ export class Session {
     this.namespace = undefined;
     await this.measureUsage();
     this.state = "stopped";
-    this.log.info("session stopped", this.logKeys());
+    this.log.info("session stopped", {
+      ...this.logKeys(),
+      durationMs: Math.round(performance.now() - started),
+    });
   }
 
   logKeys(): Record<string, string> {
@@ -193,7 +211,9 @@ export class SessionRegistry {
     if (!create) throw serviceErrors.notFound(`Session ${sessionId} not found or already terminated`);
     session = new Session(runtimeArn, sessionId, settings, this.dataDir, this.log, (s, reason) => {
       this.log.info(`session ${reason === "idle" ? "idle timeout" : "max lifetime"} reached`, s.logKeys());
-      void s.stop();
+      s.stop().catch((error: unknown) =>
+        this.log.error("session could not stop", { ...s.logKeys(), error: (error as Error).message }),
+      );
     });
     this.sessions.set(key, session);
     try {

@@ -38,8 +38,17 @@ export async function startLocalLambdaApi(
         res.end(JSON.stringify({ message: `Function not found: ${name}` }));
         return;
       }
-      const payload =
-        chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown);
+      let payload: unknown = {};
+      try {
+        if (chunks.length > 0) payload = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+      } catch {
+        res.writeHead(400, {
+          "content-type": "application/json",
+          "x-amzn-errortype": "InvalidRequestContentException",
+        });
+        res.end(JSON.stringify({ message: "Could not parse request body into json" }));
+        return;
+      }
       invokeLocally(name, handler, payload, timeoutMs).then(
         (result) => {
           res.writeHead(200, { "content-type": "application/json", "x-amz-executed-version": "$LATEST" });

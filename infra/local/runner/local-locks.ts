@@ -11,7 +11,13 @@ interface PutItem {
   readonly TableName: string;
   readonly Item: Readonly<Record<string, AttributeValue>>;
   readonly ConditionExpression?: string;
+  readonly ExpressionAttributeValues?: Readonly<Record<string, AttributeValue>>;
 }
+
+const SUPPORTED_CONDITIONS = new Set([
+  "attribute_not_exists(pk)",
+  "attribute_not_exists(pk) OR expiresAt < :now",
+]);
 interface DeleteItem {
   readonly TableName: string;
   readonly Key: Readonly<Record<string, AttributeValue>>;
@@ -19,16 +25,13 @@ interface DeleteItem {
 
 /**
  * The locks table of local mode: the two DynamoDB calls the ASL makes (`putItem` with
- * `attribute_not_exists(pk)`, `deleteItem`) on a JSON file, so a second `npm start` of the same request sees the
- * first one's lock. Expired items (TTL `expiresAt`, epoch seconds) are treated as absent, as TTL deletes them.
+ * `attribute_not_exists(pk) OR expiresAt < :now`, `deleteItem`) on a JSON file, so a second `npm start` of the same
+ * request sees the first one's lock, and a lock left by a crashed run is taken over once it expired.
  */
 export class LocalLockTable {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    private readonly file: string,
-    private readonly clock: () => number = () => Date.now(),
-  ) {}
+  constructor(private readonly file: string) {}
 
   private async read(): Promise<Record<string, Record<string, AttributeValue>>> {
     try {
@@ -53,18 +56,20 @@ export class LocalLockTable {
 
   putItem(request: PutItem): Promise<Record<string, never>> {
     return this.serialize(async () => {
-      if (request.ConditionExpression && request.ConditionExpression !== "attribute_not_exists(pk)") {
+      const condition = request.ConditionExpression;
+      if (condition !== undefined && !SUPPORTED_CONDITIONS.has(condition)) {
         throw new Error(
-          `local lock table supports only attribute_not_exists(pk), got ${request.ConditionExpression}`,
+          `local lock table supports ${[...SUPPORTED_CONDITIONS].join(" | ")}, got ${condition}`,
         );
       }
       const pk = request.Item.pk?.S;
       if (!pk) throw new Error("Item.pk.S is required");
       const items = await this.read();
       const existing = items[`${request.TableName}\n${pk}`];
-      const expired =
-        existing?.expiresAt?.N !== undefined && Number(existing.expiresAt.N) * 1000 < this.clock();
-      if (request.ConditionExpression && existing && !expired) {
+      const now = Number(request.ExpressionAttributeValues?.[":now"]?.N ?? Number.NaN);
+      // As DynamoDB evaluates it: an existing item blocks the put unless the condition lets an expired one go.
+      const takeOver = condition?.includes("expiresAt < :now") && Number(existing?.expiresAt?.N) < now;
+      if (condition !== undefined && existing && !takeOver) {
         throw new ConditionalCheckFailed("The conditional request failed");
       }
       items[`${request.TableName}\n${pk}`] = { ...request.Item };

@@ -115,7 +115,14 @@ export async function runExecution(input: unknown, options: RunnerOptions): Prom
           );
         }
         const decision = options.tokens.wait(token);
-        await invokeTask(taskInput);
+        try {
+          await invokeTask(taskInput);
+        } catch (error) {
+          // Nobody was asked: the token must not stay waiting (nor its promise unsettled).
+          options.tokens.forget(token);
+          decision.catch(() => undefined);
+          throw error;
+        }
         const timer = setTimeout(() => options.tokens.forget(token), timeoutMs);
         try {
           return await decision;

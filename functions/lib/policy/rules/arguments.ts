@@ -132,8 +132,3 @@ export function optionValues(parsed: ParsedArgs, ...names: readonly string[]): W
     .filter((o) => names.includes(o.name) && o.value !== undefined)
     .map((o) => o.value as Word);
 }
-
-/** Static text of positionals; null entries are run-time values. */
-export function texts(words: readonly Word[]): (string | null)[] {
-  return words.map((w) => w.value);
-}

@@ -10,12 +10,22 @@ import {
   judgeWrapped,
   readOnly,
   runtimeOnly,
+  taskRisk,
   unknownPart,
   workspaceWrite,
   writesPaths,
 } from "./helpers.ts";
 
-const toolchain = (detail: string) => (inv: Invocation) => workspaceWrite(inv, detail);
+/**
+ * Project tooling is workspace-write, except a subcommand named like a deploy or a release (`hugo deploy`,
+ * `docusaurus deploy`, `expo publish`), which takes that class.
+ */
+const toolchain = (detail: string) => (inv: Invocation) => {
+  const first = inv.args.find((a) => a.value === null || !a.value.startsWith("-"));
+  const risk = first?.value != null && /^[a-z][a-z:-]*$/.test(first.value) ? taskRisk(first.value) : "safe";
+  if (typeof risk === "object") return classed(risk.class, inv, `${inv.name} ${first?.value} ${risk.detail}`);
+  return workspaceWrite(inv, detail);
+};
 
 /**
  * Compilers, test runners, linters, formatters and bundlers: they read the workspace and write build output,
