@@ -102,6 +102,7 @@ export function readAppSettings(read: ContextReader): AppSettings {
   const agentModelArns = optionalList(read, "agentModelArns");
   const agentModelId = optionalString(read, "agentModelId");
   const commandTimeoutSeconds = optionalInteger(read, "commandTimeoutSeconds");
+  const approvalTtlSeconds = optionalInteger(read, "approvalTtlSeconds");
   const codeBuildProjects = optionalCodeBuildProjects(read, "codeBuildProjects");
   const eventBusName = optionalString(read, "eventBusName");
   const policyConfigs = optionalObjectMap(read, "policyConfigs", '{"<repoName>": {...policy additions}}');
@@ -121,6 +122,7 @@ export function readAppSettings(read: ContextReader): AppSettings {
         ...(agentModelId ? { agentModelId } : {}),
       },
       ...(commandTimeoutSeconds !== undefined ? { commandTimeoutSeconds } : {}),
+      ...(approvalTtlSeconds !== undefined ? { approvalTtlSeconds } : {}),
       ...(codeBuildProjects ? { codeBuildProjects } : {}),
       ...(eventBusName ? { eventBusName } : {}),
       ...(policyConfigs ? { policyConfigs } : {}),

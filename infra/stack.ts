@@ -7,7 +7,12 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { RepairRuntime, type RepairRuntimeProps } from "./constructs/agent-runtime.ts";
-import { ApprovalApi, ApprovalNotifications } from "./constructs/approval-api.ts";
+import {
+  APPROVAL_TTL_SECONDS,
+  ApprovalApi,
+  ApprovalNotifications,
+  assertApprovalTtl,
+} from "./constructs/approval-api.ts";
 import { ArtifactBucket } from "./constructs/artifact-bucket.ts";
 import { RepairAlarms } from "./constructs/repair-alarms.ts";
 import { RepairFunction } from "./constructs/repair-function.ts";
@@ -17,7 +22,6 @@ import { RepairTriggers } from "./constructs/repair-triggers.ts";
 import { StartApi } from "./constructs/start-api.ts";
 import {
   assertCommandTimeout,
-  COMMAND_OVERHEAD_SECONDS,
   COMMAND_RUNNER_TASKS,
   DEFAULT_COMMAND_TIMEOUT_SECONDS,
   lambdaTimeoutSeconds,
@@ -25,6 +29,7 @@ import {
   RUN_COMMAND_CALLERS,
   STATE_MACHINE_TASKS,
   substitutionKey,
+  syncCommandSettings,
   TASK_NAMES,
   type TaskName,
 } from "./constructs/task-catalog.ts";
@@ -63,10 +68,19 @@ export interface RepairStackProps extends StackProps {
    */
   readonly definitionPath?: string;
   /**
-   * The longest a command is expected to run; Lambda timeouts derive from it (see task-catalog.ts).
+   * The longest command timeout a request may ask for (normalize-request's COMMAND_TIMEOUT_SECONDS). The command
+   * tasks' Lambda timeouts and MAX_SYNC_COMMAND_SECONDS derive from it (task-catalog.ts), so that a command of
+   * this length runs synchronously; above 840 s the Lambda timeout is capped at 900 s and such commands run
+   * detached.
    * @default 300
    */
   readonly commandTimeoutSeconds?: number;
+  /**
+   * How long a person has to decide on a command (request-approval's APPROVAL_TTL_SECONDS, 60-3600); the
+   * approval-wait alarm fires at half of it.
+   * @default 3600
+   */
+  readonly approvalTtlSeconds?: number;
   /**
    * The AgentCore Runtime: an existing ARN, an image to create one from, or neither (stack parameter).
    * @default - the runtime ARN is the `AgentRuntimeArn` stack parameter
@@ -137,6 +151,8 @@ export class RepairStack extends Stack {
     const definitionPath = props.definitionPath ?? join(projectRoot, "statemachine", "repair.asl.json");
     const commandTimeoutSeconds = props.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
     assertCommandTimeout(commandTimeoutSeconds);
+    const approvalTtlSeconds = props.approvalTtlSeconds ?? APPROVAL_TTL_SECONDS.default;
+    assertApprovalTtl(approvalTtlSeconds);
     const dataRemovalPolicy = (props.retainData ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.runtime = new RepairRuntime(this, "AgentRuntime", props.runtime);
@@ -151,22 +167,27 @@ export class RepairStack extends Stack {
       eventBusName: props.eventBusName ?? "agentcore-repair",
     });
 
-    const commonEnvironment: Record<string, string> = {
+    // Each function gets only the variables its code reads (plus Powertools' own): its configuration then says
+    // what it uses, and names of resources it has no right to never reach it.
+    const powertools = {
       POWERTOOLS_SERVICE_NAME: "agentcore-repair",
       POWERTOOLS_METRICS_NAMESPACE: "AgentCoreRepair",
       POWERTOOLS_LOG_LEVEL: "INFO",
-      AGENTCORE_RUNTIME_ARN: this.runtime.runtimeArn,
-      AGENTCORE_MOUNT_PATH: this.runtime.mountPath,
-      // functions/lib/config.ts reads the mount path under this name.
-      REPAIR_MOUNT_PATH: this.runtime.mountPath,
+    };
+    const sync = syncCommandSettings(commandTimeoutSeconds);
+    // functions/lib/config.ts (taskDependencies): artifacts, the mount path (AGENTCORE_MOUNT_PATH is read first)
+    // and when a command runs synchronously: `timeout + COMMAND_MARGIN_SECONDS <= MAX_SYNC_COMMAND_SECONDS`.
+    const taskConfig = {
       ARTIFACT_BUCKET: this.artifacts.bucket.bucketName,
+      AGENTCORE_MOUNT_PATH: this.runtime.mountPath,
+      MAX_SYNC_COMMAND_SECONDS: String(sync.maxSyncCommandSeconds),
+      COMMAND_MARGIN_SECONDS: String(sync.commandMarginSeconds),
+    };
+    // functions/lib/approvals/approval-settings.ts requires all three wherever approvalEnvironment() is used.
+    const approvalStores = {
       APPROVALS_TABLE: this.tables.approvals.tableName,
       AUDIT_TABLE: this.tables.audit.tableName,
-      LOCKS_TABLE: this.tables.locks.tableName,
       APPROVAL_SECRET_ARN: approvals.signingSecret.secretArn,
-      APPROVAL_TOPIC_ARN: approvals.topic.topicArn,
-      EVENT_BUS_NAME: this.eventBus.eventBusName,
-      COMMAND_TIMEOUT_SECONDS: String(commandTimeoutSeconds),
     };
 
     // One role for the tasks that run commands in the session themselves (prepare-workspace, run-command): the
@@ -176,25 +197,17 @@ export class RepairStack extends Stack {
       description: "agentcore-repair prepare-workspace and run-command: run commands in the session",
     });
 
-    const makeFunction = (task: TaskName, extraEnvironment: Record<string, string> = {}): RepairFunction => {
+    const makeFunction = (task: TaskName, environment: Record<string, string>): RepairFunction => {
       const isCommandRunner = COMMAND_RUNNER_TASKS.includes(task);
-      const timeoutSeconds = lambdaTimeoutSeconds(task, commandTimeoutSeconds);
       return new RepairFunction(this, `${pascalCase(task)}Function`, {
         task,
         entry: join(functionsDir, task, "handler.ts"),
         projectRoot,
-        timeout: Duration.seconds(timeoutSeconds),
+        timeout: Duration.seconds(lambdaTimeoutSeconds(task, commandTimeoutSeconds)),
         memorySize: isCommandRunner || task === "review-commands" ? 512 : 256,
         ...(isCommandRunner ? { role: this.commandRunnerRole } : {}),
         ...(props.functionLogRetention ? { logRetention: props.functionLogRetention } : {}),
-        environment: {
-          ...commonEnvironment,
-          // A command task waits for a command only as long as its own timeout allows; longer ones are detached.
-          ...(isCommandRunner
-            ? { MAX_SYNC_COMMAND_SECONDS: String(timeoutSeconds - COMMAND_OVERHEAD_SECONDS) }
-            : {}),
-          ...extraEnvironment,
-        },
+        environment: { ...powertools, ...environment },
         ...(task === "review-commands"
           ? {
               afterBundling: (inputDir: string, outputDir: string) => [
@@ -207,19 +220,26 @@ export class RepairStack extends Stack {
     };
 
     const codeBuildProjects = props.codeBuildProjects ?? {};
-    const runCommand = makeFunction("run-command");
+    const runCommand = makeFunction("run-command", taskConfig);
     const built = {
-      "normalize-request": makeFunction(
-        "normalize-request",
-        Object.keys(codeBuildProjects).length > 0
+      "normalize-request": makeFunction("normalize-request", {
+        AGENTCORE_RUNTIME_ARN: this.runtime.runtimeArn,
+        AGENTCORE_MOUNT_PATH: this.runtime.mountPath,
+        // The longest command timeout a request may ask for.
+        COMMAND_TIMEOUT_SECONDS: String(commandTimeoutSeconds),
+        ...(Object.keys(codeBuildProjects).length > 0
           ? { REPAIR_CODEBUILD_PROJECTS: JSON.stringify(codeBuildProjects) }
-          : {},
-      ),
-      "prepare-workspace": makeFunction("prepare-workspace"),
+          : {}),
+      }),
+      "prepare-workspace": makeFunction("prepare-workspace", taskConfig),
       "run-command": runCommand,
-      "parse-exit-code": makeFunction("parse-exit-code"),
-      "invoke-agent": makeFunction("invoke-agent"),
+      "parse-exit-code": makeFunction("parse-exit-code", {}),
+      "invoke-agent": makeFunction("invoke-agent", taskConfig),
+      // Bounds proposed commands with MAX_SYNC_COMMAND_SECONDS (run-command's value), audits through
+      // approvalEnvironment(), which needs all three approval variables although only the audit table is used.
       "review-commands": makeFunction("review-commands", {
+        ...taskConfig,
+        ...approvalStores,
         POLICY_BASH_WASM: POLICY_BASH_WASM_PATH,
         POLICY_TREE_SITTER_WASM: POLICY_TREE_SITTER_WASM_PATH,
         RUN_COMMAND_FUNCTION_NAME: runCommand.function.functionName,
@@ -227,13 +247,21 @@ export class RepairStack extends Stack {
           ? { POLICY_CONFIGS: JSON.stringify(props.policyConfigs) }
           : {}),
       }),
-      "approval-api": makeFunction("approval-api"),
-      finalize: makeFunction("finalize"),
+      "approval-api": makeFunction("approval-api", approvalStores),
+      finalize: makeFunction("finalize", taskConfig),
       // request-approval is created after the approval API, whose URL goes into the approval message.
     } satisfies Partial<Record<TaskName, RepairFunction>>;
 
     this.approvalApi = new ApprovalApi(this, "ApprovalApi", { handler: built["approval-api"].function });
-    const requestApproval = makeFunction("request-approval", { APPROVAL_BASE_URL: this.approvalApi.baseUrl });
+    const requestApproval = makeFunction("request-approval", {
+      ...approvalStores,
+      APPROVAL_BASE_URL: this.approvalApi.baseUrl,
+      APPROVAL_TTL_SECONDS: String(approvalTtlSeconds),
+      EVENT_BUS_NAME: this.eventBus.eventBusName,
+      APPROVAL_TOPIC_ARN: approvals.topic.topicArn,
+      // The ledger's "requested" line.
+      ARTIFACT_BUCKET: this.artifacts.bucket.bucketName,
+    });
     const all: Record<TaskName, RepairFunction> = { ...built, "request-approval": requestApproval };
     const functions = {} as Record<TaskName, lambda.IFunction>;
     for (const task of TASK_NAMES) functions[task] = all[task].function;
@@ -284,6 +312,7 @@ export class RepairStack extends Stack {
     this.alarms = new RepairAlarms(this, "Alarms", {
       stateMachine: this.stateMachine.stateMachine,
       functions: TASK_NAMES.map((task) => all[task].function),
+      approvalTtlSeconds,
       ...(props.alarmEmails ? { alarmEmails: props.alarmEmails } : {}),
     });
 
@@ -308,12 +337,12 @@ export class RepairStack extends Stack {
 
     // normalize-request: pure validation, no rights beyond its log group and tracing.
 
-    // prepare-workspace, run-command (shared role): run commands, store their output.
+    // prepare-workspace, run-command (shared role): run commands, store their output and ledger lines (never read).
     this.runtime.grantRunCommands(this.commandRunnerRole);
     artifacts.grantWriteRuns(this.commandRunnerRole);
-    artifacts.grantReadRuns(this.commandRunnerRole);
 
-    // review-commands: runs allowed commands through run-command (never the AgentCore API), audits what ran.
+    // review-commands: runs allowed commands through run-command (never the AgentCore API), writes ledger lines,
+    // audits what ran.
     for (const task of RUN_COMMAND_CALLERS) {
       // The unqualified function only (the invoker names no version or alias): no `:*` wildcard.
       all[task].role.addToPrincipalPolicy(
@@ -326,11 +355,12 @@ export class RepairStack extends Stack {
       audit.grant(all[task].role, "dynamodb:PutItem");
     }
 
-    // parse-exit-code: may read a command's full output when the digest is not enough.
-    artifacts.grantReadRuns(all["parse-exit-code"].role);
+    // parse-exit-code: classifies the state it is given; no rights at all.
 
-    // invoke-agent: talks to the agent, records its turn.
+    // invoke-agent: talks to the agent, reads the ledger (ListObjectsV2 + GetObject) for the history it passes
+    // on, records its turn.
     this.runtime.grantInvokeAgent(all["invoke-agent"].role);
+    artifacts.grantReadLedger(all["invoke-agent"].role);
     artifacts.grantWriteRuns(all["invoke-agent"].role);
 
     // request-approval: creates the approval (conditional put, read back on a retry), signs its token, tells
@@ -345,17 +375,16 @@ export class RepairStack extends Stack {
     );
     artifacts.grantWriteRuns(requestApproval);
 
-    // approval-api: shows and decides approvals (SendTask* is granted separately, see the constructor).
+    // approval-api: shows and decides approvals (SendTask* is granted separately, see the constructor); writes
+    // nothing to S3.
     const approvalApi = all["approval-api"].role;
     approvals.grant(approvalApi, "dynamodb:GetItem", "dynamodb:UpdateItem");
     audit.grant(approvalApi, "dynamodb:PutItem");
     notifications.signingSecret.grantRead(approvalApi);
-    artifacts.grantWriteRuns(approvalApi);
 
     // finalize: reads the ledger, writes the report, stops the session (flushes storage).
     const finalize = all.finalize.role;
-    artifacts.grantListRuns(finalize);
-    artifacts.grantReadRuns(finalize);
+    artifacts.grantReadLedger(finalize);
     artifacts.grantWriteRuns(finalize);
     this.runtime.grantStopSession(finalize);
   }

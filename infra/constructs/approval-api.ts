@@ -9,6 +9,27 @@ import { Construct } from "constructs";
 import { acknowledge } from "../nag.ts";
 import { secureStageDefaults } from "./rest-api-defaults.ts";
 
+/**
+ * How long a person has to decide (request-approval's APPROVAL_TTL_SECONDS). The limits are those of
+ * functions/lib/approvals/approval-settings.ts: "Wait for approval" waits at most 3720 s, so an approval must not
+ * outlive it.
+ */
+export const APPROVAL_TTL_SECONDS = { min: 60, max: 3600, default: 3600 } as const;
+
+/** Checks the deployment's approval lifetime; names the field and the limits. */
+export function assertApprovalTtl(approvalTtlSeconds: number): void {
+  if (
+    !Number.isInteger(approvalTtlSeconds) ||
+    approvalTtlSeconds < APPROVAL_TTL_SECONDS.min ||
+    approvalTtlSeconds > APPROVAL_TTL_SECONDS.max
+  ) {
+    throw new Error(
+      `approvalTtlSeconds is ${approvalTtlSeconds}; it must be a whole number of seconds from ` +
+        `${APPROVAL_TTL_SECONDS.min} to ${APPROVAL_TTL_SECONDS.max}`,
+    );
+  }
+}
+
 /** The path of one approval: GET shows it, POST decides it. */
 export const APPROVAL_RESOURCE_PATH = "approvals/{approvalId}";
 

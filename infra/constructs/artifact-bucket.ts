@@ -87,7 +87,13 @@ export class ArtifactBucket extends Construct {
     this.acknowledgeRunObjects(role);
   }
 
-  /** Listing keys under `runs/` (finalize reads the whole ledger). */
+  /** What readLedger (functions/lib/ledger.ts) does: list the keys under `runs/`, then get each object. */
+  grantReadLedger(role: iam.Role): void {
+    this.grantListRuns(role);
+    this.grantReadRuns(role);
+  }
+
+  /** Listing keys under `runs/` (the ledger is one object per line). */
   grantListRuns(role: iam.Role): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

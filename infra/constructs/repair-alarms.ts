@@ -9,9 +9,12 @@ import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 
 /**
- * The custom metrics the tasks publish through Powertools (functions/lib/observability.ts). Powertools adds a
- * `service` dimension and some metrics carry `Purpose`, so the alarms use Metrics Insights queries, which
- * aggregate over whatever dimensions a datapoint has.
+ * The custom metrics the tasks publish through Powertools: Throttles, CommandStreamsBroken and CommandsTimedOut
+ * from functions/lib/observability.ts (every AgentCore call and command), ApprovalWaitSeconds from
+ * functions/approval-api/approval-api.ts (once per approve or deny decision: seconds from the approval's creation
+ * to the decision; an approval that expires undecided emits nothing). Powertools adds a `service` dimension and
+ * some metrics carry `Purpose`, so the alarms use Metrics Insights queries, which aggregate over whatever
+ * dimensions a datapoint has.
  */
 export const REPAIR_METRICS = {
   namespace: "AgentCoreRepair",
@@ -35,8 +38,14 @@ export interface RepairAlarmsProps {
    */
   readonly commandTimeoutThreshold?: number;
   /**
-   * The longest acceptable wait for a person's decision.
-   * @default Duration.hours(4)
+   * How long an approval lives (request-approval's APPROVAL_TTL_SECONDS): no decision can come later, so the
+   * approval-wait threshold must be shorter.
+   * @default 3600
+   */
+  readonly approvalTtlSeconds?: number;
+  /**
+   * The longest acceptable wait for a person's decision; shorter than the approval's lifetime.
+   * @default - half the approval's lifetime (1800 s with the default lifetime)
    */
   readonly approvalWaitThreshold?: Duration;
   /**
@@ -63,6 +72,16 @@ export class RepairAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: RepairAlarmsProps) {
     super(scope, id);
+    const approvalTtlSeconds = props.approvalTtlSeconds ?? 3600;
+    const approvalWaitSeconds =
+      props.approvalWaitThreshold?.toSeconds() ?? Math.floor(approvalTtlSeconds / 2);
+    if (approvalWaitSeconds >= approvalTtlSeconds) {
+      // ApprovalWaitSeconds never exceeds the lifetime: an alarm above it could never fire.
+      throw new Error(
+        `approvalWaitThreshold is ${approvalWaitSeconds} s; it must be shorter than the approval lifetime ` +
+          `(APPROVAL_TTL_SECONDS = ${approvalTtlSeconds} s), or the alarm can never fire`,
+      );
+    }
     this.topic = new sns.Topic(this, "Topic", {
       displayName: "agentcore-repair alarms",
       masterKey: kms.Alias.fromAliasName(this, "SnsKey", "alias/aws/sns"),
@@ -141,9 +160,11 @@ export class RepairAlarms extends Construct {
       "Approval wait (s)",
     ).createAlarm(this, "ApprovalWaitAge", {
       ...atLeastOnce,
-      threshold: (props.approvalWaitThreshold ?? Duration.hours(4)).toSeconds(),
+      threshold: approvalWaitSeconds,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      alarmDescription: "A command waited longer than expected for a person's decision.",
+      alarmDescription:
+        "A person took longer than expected to decide on a command (ApprovalWaitSeconds, emitted by approval-api " +
+        "on each decision).",
     });
     for (const alarm of [
       this.executionsFailed,

@@ -43,8 +43,20 @@ export const RUN_COMMAND_CALLERS: readonly TaskName[] = ["review-commands"];
 /** Lambda's hard limit on a function timeout. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 
-/** What a command task needs beyond the command itself: connect, stream the output, store it in S3. */
-export const COMMAND_OVERHEAD_SECONDS = 60;
+/**
+ * What run-command keeps in reserve after a command before it answers (collect the exit code, finish the S3
+ * upload, write the ledger). Deployed as COMMAND_MARGIN_SECONDS, the value functions/lib/config.ts defaults to:
+ * run-command runs a command synchronously only when `timeoutSeconds + margin <= min(MAX_SYNC_COMMAND_SECONDS,
+ * remaining time)`.
+ */
+export const COMMAND_MARGIN_SECONDS = 30;
+
+/**
+ * What an invocation of a command task spends outside the command and its margin: cold start, connecting to
+ * AgentCore, the time already gone when run-command reads its remaining time. MAX_SYNC_COMMAND_SECONDS is the
+ * Lambda timeout minus this, so the configured maximum, not the remaining time, is what decides.
+ */
+export const COMMAND_INVOCATION_OVERHEAD_SECONDS = 30;
 
 /** The command timeout the request contract allows (`RepairLimits.commandTimeoutSeconds`, 1-3600). */
 export const COMMAND_TIMEOUT_LIMITS = { min: 1, max: 3600 } as const;
@@ -63,7 +75,7 @@ const FIXED_TIMEOUT_SECONDS: Readonly<Record<TaskName, number | undefined>> = {
   "parse-exit-code": 20,
   // The agent reasons and edits for as long as Lambda allows; the ASL Task must wait longer than that.
   "invoke-agent": LAMBDA_MAX_TIMEOUT_SECONDS,
-  // Waits for run-command (itself up to the command timeout + 60 s) for each command it lets run.
+  // Waits for run-command (itself up to the command timeout + 60 s, at most 900 s) for each command it lets run.
   "review-commands": LAMBDA_MAX_TIMEOUT_SECONDS,
   "request-approval": 20,
   // Behind API Gateway, whose integration timeout is 29 s.
@@ -86,16 +98,65 @@ export function assertCommandTimeout(commandTimeoutSeconds: number): void {
   }
 }
 
+/** The longest command that still runs synchronously inside one invocation (840 s). */
+export const LONGEST_SYNC_COMMAND_SECONDS =
+  LAMBDA_MAX_TIMEOUT_SECONDS - COMMAND_INVOCATION_OVERHEAD_SECONDS - COMMAND_MARGIN_SECONDS;
+
+/** functions/lib/config.ts accepts MAX_SYNC_COMMAND_SECONDS from 10 to 900. */
+const MAX_SYNC_COMMAND_LIMITS = { min: 10, max: LAMBDA_MAX_TIMEOUT_SECONDS } as const;
+
 /**
- * The Lambda timeout of a task. Command tasks get the command timeout plus the overhead, capped at Lambda's 900 s:
- * a longer command runs detached in the session and the state machine polls it, so no single invocation waits
- * for it.
+ * The Lambda timeout of a task. Command tasks get the command timeout plus the margin and the invocation overhead,
+ * capped at Lambda's 900 s: a longer command runs detached in the session and the state machine polls it, so no
+ * single invocation waits for it.
  */
 export function lambdaTimeoutSeconds(task: TaskName, commandTimeoutSeconds: number): number {
   assertCommandTimeout(commandTimeoutSeconds);
   const fixed = FIXED_TIMEOUT_SECONDS[task];
   if (fixed !== undefined) return fixed;
-  return Math.min(commandTimeoutSeconds + COMMAND_OVERHEAD_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS);
+  return Math.min(
+    commandTimeoutSeconds + COMMAND_MARGIN_SECONDS + COMMAND_INVOCATION_OVERHEAD_SECONDS,
+    LAMBDA_MAX_TIMEOUT_SECONDS,
+  );
+}
+
+/** What the command tasks (and review-commands, which bounds proposed commands with it) are deployed with. */
+export interface SyncCommandSettings {
+  /** The Lambda timeout of prepare-workspace and run-command. */
+  readonly lambdaTimeoutSeconds: number;
+  /** MAX_SYNC_COMMAND_SECONDS: the Lambda timeout minus the invocation overhead. */
+  readonly maxSyncCommandSeconds: number;
+  /** COMMAND_MARGIN_SECONDS. */
+  readonly commandMarginSeconds: number;
+}
+
+/**
+ * Derives MAX_SYNC_COMMAND_SECONDS so that a command of the deployment's own timeout runs synchronously
+ * (`commandTimeoutSeconds + margin <= MAX_SYNC_COMMAND_SECONDS`) whenever it fits in Lambda's 900 s at all
+ * (up to LONGEST_SYNC_COMMAND_SECONDS); longer commands run detached. Throws at synthesis if the constants above
+ * are ever changed so that this no longer holds.
+ */
+export function syncCommandSettings(commandTimeoutSeconds: number): SyncCommandSettings {
+  const timeout = lambdaTimeoutSeconds("run-command", commandTimeoutSeconds);
+  const maxSync = timeout - COMMAND_INVOCATION_OVERHEAD_SECONDS;
+  const mustRunSync = Math.min(commandTimeoutSeconds, LONGEST_SYNC_COMMAND_SECONDS);
+  if (mustRunSync + COMMAND_MARGIN_SECONDS > maxSync) {
+    throw new Error(
+      `MAX_SYNC_COMMAND_SECONDS would be ${maxSync}; a command of ${mustRunSync} s plus the ` +
+        `${COMMAND_MARGIN_SECONDS} s margin needs at least ${mustRunSync + COMMAND_MARGIN_SECONDS}, or it runs detached`,
+    );
+  }
+  if (maxSync < MAX_SYNC_COMMAND_LIMITS.min || maxSync > MAX_SYNC_COMMAND_LIMITS.max) {
+    throw new Error(
+      `MAX_SYNC_COMMAND_SECONDS would be ${maxSync}; functions/lib/config.ts accepts ` +
+        `${MAX_SYNC_COMMAND_LIMITS.min} to ${MAX_SYNC_COMMAND_LIMITS.max}`,
+    );
+  }
+  return {
+    lambdaTimeoutSeconds: timeout,
+    maxSyncCommandSeconds: maxSync,
+    commandMarginSeconds: COMMAND_MARGIN_SECONDS,
+  };
 }
 
 /** `run-command` -> `RunCommand` */

@@ -17,6 +17,7 @@ describe("reading deployment settings from CDK context", () => {
       reader({
         runtimeArn: "arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/agent-AbCdEf1234",
         commandTimeoutSeconds: "600",
+        approvalTtlSeconds: "1200",
         codeBuildProjects: '{"web-app":{"validationCommand":"npm test"}}',
         approverEmails: "a@example.com, b@example.com",
         policyConfigs: '{"web-app":{"allow":["make lint"]}}',
@@ -27,6 +28,7 @@ describe("reading deployment settings from CDK context", () => {
       reader({
         runtimeArn: "arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/agent-AbCdEf1234",
         commandTimeoutSeconds: 600,
+        approvalTtlSeconds: 1200,
         codeBuildProjects: { "web-app": { validationCommand: "npm test" } },
         approverEmails: ["a@example.com", "b@example.com"],
         policyConfigs: { "web-app": { allow: ["make lint"] } },
@@ -38,6 +40,7 @@ describe("reading deployment settings from CDK context", () => {
     expect(fromCdkJson.stackProps).toMatchObject({
       runtime: { runtimeArn: "arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/agent-AbCdEf1234" },
       commandTimeoutSeconds: 600,
+      approvalTtlSeconds: 1200,
       codeBuildProjects: { "web-app": { validationCommand: "npm test" } },
       approverEmails: ["a@example.com", "b@example.com"],
       policyConfigs: { "web-app": { allow: ["make lint"] } },

@@ -1,13 +1,18 @@
-import type { CfnElement } from "aws-cdk-lib";
-import { Match } from "aws-cdk-lib/assertions";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type CfnElement, Duration, Stack } from "aws-cdk-lib";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { REPAIR_METRICS, RepairAlarms } from "../../infra/constructs/repair-alarms.ts";
 import {
   STATE_MACHINE_TASKS,
   substitutionKey,
   TASK_NAMES,
   type TaskName,
 } from "../../infra/constructs/task-catalog.ts";
+import { PROJECT_ROOT } from "../../infra/stack.ts";
 import {
   actionsOf,
   type BuiltStack,
@@ -19,8 +24,9 @@ import {
 } from "./support.ts";
 
 // One synthesis for the whole file: an existing runtime (literal ARN, so scoping is asserted on exact strings),
-// a CodeBuild project filter and a non-default command timeout.
+// a CodeBuild project filter, a policy addition and a non-default command timeout.
 const CODEBUILD_PROJECTS = { "web-app": { validationCommand: "npm test" } };
+const POLICY_CONFIGS = { "web-app": { allow: [{ command: "make lint", class: "read-only" }] } };
 let built: BuiltStack;
 let functionIds: Record<TaskName, string>;
 
@@ -30,6 +36,7 @@ beforeAll(() => {
     codeBuildProjects: CODEBUILD_PROJECTS,
     commandTimeoutSeconds: 600,
     approverEmails: ["approver@example.com"],
+    policyConfigs: POLICY_CONFIGS,
   });
   functionIds = Object.fromEntries(
     TASK_NAMES.map((task) => [task, logicalId(built.stack.functions[task])]),
@@ -44,6 +51,29 @@ function functionProperties<T>(task: TaskName): T {
   const fn = built.template.findResources("AWS::Lambda::Function")[functionIds[task]];
   if (!fn) throw new Error(`no Lambda function for ${task} in the template`);
   return fn.Properties as T;
+}
+
+function variables(task: TaskName): Record<string, unknown> {
+  return functionProperties<{ Environment: { Variables: Record<string, unknown> } }>(task).Environment
+    .Variables;
+}
+
+function idOf(construct: { node: { defaultChild?: unknown } }): string {
+  return built.stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** The actions each task's role is allowed on a resource (by logical id), sorted. */
+function grantsOn(resourceLogicalId: string): Record<string, string[]> {
+  const byTask: Record<string, string[]> = {};
+  for (const { roles, statement } of policyStatements(built.template)) {
+    if (!JSON.stringify(resourcesOf(statement)).includes(`"${resourceLogicalId}"`)) continue;
+    for (const task of TASK_NAMES) {
+      if (roles.includes(roleOfFunction(built.template, functionIds[task]))) {
+        byTask[task] = [...(byTask[task] ?? []), ...actionsOf(statement)].sort();
+      }
+    }
+  }
+  return byTask;
 }
 
 function onlyResource<T>(type: string): T {
@@ -151,21 +181,6 @@ describe("IAM: who may do what on the AgentCore Runtime", () => {
 });
 
 describe("IAM: approvals, audit and notifications", () => {
-  function grantsOn(resourceLogicalId: string): Record<string, string[]> {
-    const byTask: Record<string, string[]> = {};
-    for (const { roles, statement } of policyStatements(built.template)) {
-      if (!JSON.stringify(resourcesOf(statement)).includes(`"${resourceLogicalId}"`)) continue;
-      for (const task of TASK_NAMES) {
-        if (roles.includes(roleOfFunction(built.template, functionIds[task]))) {
-          byTask[task] = [...(byTask[task] ?? []), ...actionsOf(statement)].sort();
-        }
-      }
-    }
-    return byTask;
-  }
-  const idOf = (construct: { node: { defaultChild?: unknown } }) =>
-    built.stack.getLogicalId(construct.node.defaultChild as CfnElement);
-
   it("lets request-approval create approvals and approval-api decide them, and nobody else touch them", () => {
     expect(grantsOn(idOf(built.stack.tables.approvals))).toEqual({
       "request-approval": ["dynamodb:GetItem", "dynamodb:PutItem"],
@@ -173,7 +188,7 @@ describe("IAM: approvals, audit and notifications", () => {
     });
   });
 
-  it("lets tasks only append to the audit table", () => {
+  it("lets tasks only append to the audit table (review-commands audits every command it lets run)", () => {
     expect(grantsOn(idOf(built.stack.tables.audit))).toEqual({
       "review-commands": ["dynamodb:PutItem"],
       "request-approval": ["dynamodb:PutItem"],
@@ -186,6 +201,52 @@ describe("IAM: approvals, audit and notifications", () => {
     expect(Object.keys(grantsOn(secretId)).sort()).toEqual(["approval-api", "request-approval"]);
     expect(grantsOn(idOf(built.stack.notifications.topic))).toEqual({ "request-approval": ["sns:Publish"] });
     expect(grantsOn(idOf(built.stack.eventBus))).toEqual({ "request-approval": ["events:PutEvents"] });
+  });
+});
+
+describe("IAM: the artifact bucket", () => {
+  const write = ["s3:AbortMultipartUpload", "s3:PutObject"];
+  const readLedgerAndWrite = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListBucket", "s3:PutObject"];
+
+  it("lets each task do only what its code does: readers of the ledger list and get, writers put, the rest nothing", () => {
+    // Prepare
+    const bucket = idOf(built.stack.artifacts.bucket);
+
+    // Act
+    const grants = grantsOn(bucket);
+
+    // Assess: invoke-agent and finalize call readLedger (ListObjectsV2 + GetObject); prepare-workspace,
+    // run-command, review-commands and request-approval only append ledger lines or store output.
+    expect(grants).toEqual({
+      "prepare-workspace": write,
+      "run-command": write,
+      "invoke-agent": readLedgerAndWrite,
+      "review-commands": write,
+      "request-approval": write,
+      finalize: readLedgerAndWrite,
+    });
+  });
+
+  it("scopes ledger reads to the runs/ prefix: ListBucket with an s3:prefix condition, GetObject on runs/*", () => {
+    const bucket = idOf(built.stack.artifacts.bucket);
+    for (const task of ["invoke-agent", "finalize"] as const) {
+      built.template.hasResourceProperties("AWS::IAM::Policy", {
+        Roles: [{ Ref: roleOfFunction(built.template, functionIds[task]) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: "s3:ListBucket",
+              Resource: { "Fn::GetAtt": [bucket, "Arn"] },
+              Condition: { StringLike: { "s3:prefix": ["runs/*"] } },
+            }),
+            Match.objectLike({
+              Action: "s3:GetObject",
+              Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": [bucket, "Arn"] }, "/runs/*"]] },
+            }),
+          ]),
+        },
+      });
+    }
   });
 });
 
@@ -206,7 +267,7 @@ describe("Lambda functions", () => {
     );
   });
 
-  it("derives timeouts from the command timeout: command tasks get 600 s + 60 s, the agent and the review Lambda's maximum", () => {
+  it("derives timeouts from the command timeout: command tasks get 600 s + 30 s margin + 30 s overhead, the agent and the review Lambda's maximum", () => {
     const timeoutOf = (task: TaskName) => functionProperties<{ Timeout: number }>(task).Timeout;
 
     expect(timeoutOf("run-command")).toBe(660);
@@ -216,42 +277,193 @@ describe("Lambda functions", () => {
     expect(timeoutOf("approval-api")).toBeLessThan(29);
   });
 
-  it("gives every function the shared environment, and each task the settings only it needs", () => {
+  it("gives each function only the variables its code reads", () => {
+    // Prepare
+    const powertools = [
+      "NODE_OPTIONS",
+      "POWERTOOLS_LOG_LEVEL",
+      "POWERTOOLS_METRICS_NAMESPACE",
+      "POWERTOOLS_SERVICE_NAME",
+    ];
+    const taskConfig = [
+      "AGENTCORE_MOUNT_PATH",
+      "ARTIFACT_BUCKET",
+      "COMMAND_MARGIN_SECONDS",
+      "MAX_SYNC_COMMAND_SECONDS",
+    ];
+    const approvalStores = ["APPROVALS_TABLE", "APPROVAL_SECRET_ARN", "AUDIT_TABLE"];
+    const expected: Record<TaskName, string[]> = {
+      "normalize-request": [
+        "AGENTCORE_MOUNT_PATH",
+        "AGENTCORE_RUNTIME_ARN",
+        "COMMAND_TIMEOUT_SECONDS",
+        "REPAIR_CODEBUILD_PROJECTS",
+      ],
+      "prepare-workspace": taskConfig,
+      "run-command": taskConfig,
+      "parse-exit-code": [],
+      "invoke-agent": taskConfig,
+      "review-commands": [
+        ...taskConfig,
+        ...approvalStores,
+        "POLICY_BASH_WASM",
+        "POLICY_CONFIGS",
+        "POLICY_TREE_SITTER_WASM",
+        "RUN_COMMAND_FUNCTION_NAME",
+      ],
+      "request-approval": [
+        ...approvalStores,
+        "APPROVAL_BASE_URL",
+        "APPROVAL_TOPIC_ARN",
+        "APPROVAL_TTL_SECONDS",
+        "ARTIFACT_BUCKET",
+        "EVENT_BUS_NAME",
+      ],
+      "approval-api": approvalStores,
+      finalize: taskConfig,
+    };
+
+    // Act
+    const names = Object.fromEntries(TASK_NAMES.map((task) => [task, Object.keys(variables(task)).sort()]));
+
+    // Assess
     for (const task of TASK_NAMES) {
+      expect(names[task], task).toEqual([...powertools, ...expected[task]].sort());
+    }
+  });
+
+  it("fills the variables with the resources of this stack", () => {
+    const ref = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: idOf(construct) });
+    const approvalStores = {
+      APPROVALS_TABLE: ref(built.stack.tables.approvals),
+      AUDIT_TABLE: ref(built.stack.tables.audit),
+      APPROVAL_SECRET_ARN: ref(built.stack.notifications.signingSecret),
+    };
+    const withVariables = (task: TaskName, expected: Record<string, unknown>) =>
       built.template.hasResourceProperties("AWS::Lambda::Function", {
         Description: `agentcore-repair ${task}`,
-        Environment: {
-          Variables: Match.objectLike({
-            AGENTCORE_RUNTIME_ARN: EXAMPLE_RUNTIME_ARN,
-            AGENTCORE_MOUNT_PATH: "/mnt/workspace",
-            REPAIR_MOUNT_PATH: "/mnt/workspace",
-            ARTIFACT_BUCKET: Match.anyValue(),
-            APPROVALS_TABLE: Match.anyValue(),
-            AUDIT_TABLE: Match.anyValue(),
-            LOCKS_TABLE: Match.anyValue(),
-            APPROVAL_SECRET_ARN: Match.anyValue(),
-            APPROVAL_TOPIC_ARN: Match.anyValue(),
-            EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp("^Bus") },
-            COMMAND_TIMEOUT_SECONDS: "600",
-            POWERTOOLS_SERVICE_NAME: "agentcore-repair",
-            POWERTOOLS_METRICS_NAMESPACE: "AgentCoreRepair",
-            POWERTOOLS_LOG_LEVEL: "INFO",
-            NODE_OPTIONS: "--enable-source-maps",
-          }),
-        },
+        Environment: { Variables: Match.objectLike(expected) },
+      });
+
+    for (const task of TASK_NAMES) {
+      withVariables(task, {
+        POWERTOOLS_SERVICE_NAME: "agentcore-repair",
+        POWERTOOLS_METRICS_NAMESPACE: "AgentCoreRepair",
+        POWERTOOLS_LOG_LEVEL: "INFO",
+        NODE_OPTIONS: "--enable-source-maps",
       });
     }
-    const variables = (task: TaskName) =>
-      functionProperties<{ Environment: { Variables: Record<string, unknown> } }>(task).Environment.Variables;
-    expect(variables("review-commands").POLICY_BASH_WASM).toBe("/var/task/tree-sitter-bash.wasm");
-    expect(variables("review-commands").POLICY_TREE_SITTER_WASM).toBe("/var/task/web-tree-sitter.wasm");
-    expect(variables("run-command").MAX_SYNC_COMMAND_SECONDS).toBe("600");
-    expect(variables("request-approval").APPROVAL_BASE_URL).toBeDefined();
+    withVariables("normalize-request", {
+      AGENTCORE_RUNTIME_ARN: EXAMPLE_RUNTIME_ARN,
+      AGENTCORE_MOUNT_PATH: "/mnt/workspace",
+      COMMAND_TIMEOUT_SECONDS: "600",
+    });
+    for (const task of ["prepare-workspace", "run-command", "invoke-agent", "finalize"] as const) {
+      withVariables(task, {
+        ARTIFACT_BUCKET: ref(built.stack.artifacts.bucket),
+        AGENTCORE_MOUNT_PATH: "/mnt/workspace",
+        MAX_SYNC_COMMAND_SECONDS: "630",
+        COMMAND_MARGIN_SECONDS: "30",
+      });
+    }
+    withVariables("review-commands", {
+      ...approvalStores,
+      POLICY_BASH_WASM: "/var/task/tree-sitter-bash.wasm",
+      POLICY_TREE_SITTER_WASM: "/var/task/web-tree-sitter.wasm",
+      RUN_COMMAND_FUNCTION_NAME: { Ref: functionIds["run-command"] },
+    });
+    withVariables("request-approval", {
+      ...approvalStores,
+      ARTIFACT_BUCKET: ref(built.stack.artifacts.bucket),
+      EVENT_BUS_NAME: ref(built.stack.eventBus),
+      APPROVAL_TOPIC_ARN: ref(built.stack.notifications.topic),
+      APPROVAL_TTL_SECONDS: "3600",
+      APPROVAL_BASE_URL: Match.anyValue(),
+    });
+    withVariables("approval-api", approvalStores);
     expect(JSON.parse(String(variables("normalize-request").REPAIR_CODEBUILD_PROJECTS))).toEqual(
       CODEBUILD_PROJECTS,
     );
-    const withWasm = TASK_NAMES.filter((task) => variables(task).POLICY_BASH_WASM !== undefined);
-    expect(withWasm).toEqual(["review-commands"]);
+    expect(JSON.parse(String(variables("review-commands").POLICY_CONFIGS))).toEqual(POLICY_CONFIGS);
+  });
+});
+
+/**
+ * run-command (functions/run-command/run-command.ts) runs a command synchronously only when
+ * `timeoutSeconds + COMMAND_MARGIN_SECONDS <= min(MAX_SYNC_COMMAND_SECONDS, remaining time)`; the remaining time
+ * at that point is the Lambda timeout less what the invocation spent getting there.
+ */
+function runsSynchronously(template: Template, functionId: string, commandSeconds: number): boolean {
+  const properties = template.findResources("AWS::Lambda::Function")[functionId]?.Properties as {
+    Timeout: number;
+    Environment: { Variables: Record<string, string> };
+  };
+  const { MAX_SYNC_COMMAND_SECONDS, COMMAND_MARGIN_SECONDS } = properties.Environment.Variables;
+  // A cold start with an AgentCore connection: the "invocation overhead" the stack must leave.
+  const spentBeforeTheCommandSeconds = 25;
+  const budget = Math.min(
+    Number(MAX_SYNC_COMMAND_SECONDS),
+    properties.Timeout - spentBeforeTheCommandSeconds,
+  );
+  return commandSeconds + Number(COMMAND_MARGIN_SECONDS) <= budget;
+}
+
+describe("synchronous commands", () => {
+  function commandTasks(stackBuilt: BuiltStack) {
+    const ids = (task: TaskName) =>
+      stackBuilt.stack.getLogicalId(stackBuilt.stack.functions[task].node.defaultChild as CfnElement);
+    return { runCommand: ids("run-command"), prepareWorkspace: ids("prepare-workspace"), ids };
+  }
+
+  it("runs a command of the deployment's timeout in one invocation, with the default and a custom timeout", () => {
+    // Prepare
+    const byDefault = buildStack({ runtime: { runtimeArn: EXAMPLE_RUNTIME_ARN } });
+
+    // Act
+    const cases = [
+      { stackBuilt: byDefault, commandSeconds: 300 },
+      { stackBuilt: built, commandSeconds: 600 },
+    ].flatMap(({ stackBuilt, commandSeconds }) => {
+      const { runCommand, prepareWorkspace } = commandTasks(stackBuilt);
+      return [runCommand, prepareWorkspace].map((id) => ({
+        id,
+        commandSeconds,
+        sync: runsSynchronously(stackBuilt.template, id, commandSeconds),
+      }));
+    });
+
+    // Assess
+    for (const { id, commandSeconds, sync } of cases) expect(sync, `${id} ${commandSeconds} s`).toBe(true);
+  });
+
+  it("lets review-commands bound proposed commands with run-command's own MAX_SYNC_COMMAND_SECONDS", () => {
+    expect(variables("review-commands").MAX_SYNC_COMMAND_SECONDS).toBe(
+      variables("run-command").MAX_SYNC_COMMAND_SECONDS,
+    );
+    expect(variables("review-commands").COMMAND_MARGIN_SECONDS).toBe("30");
+  });
+
+  it("caps the command tasks at Lambda's 900 s: up to 840 s runs in one invocation, longer commands detached", () => {
+    // Prepare
+    const capped = buildStack({ runtime: { runtimeArn: EXAMPLE_RUNTIME_ARN }, commandTimeoutSeconds: 3600 });
+    const { runCommand, ids } = commandTasks(capped);
+    const properties = capped.template.findResources("AWS::Lambda::Function")[runCommand]?.Properties as {
+      Timeout: number;
+      Environment: { Variables: Record<string, string> };
+    };
+
+    // Act
+    const at840 = runsSynchronously(capped.template, runCommand, 840);
+    const at841 = runsSynchronously(capped.template, runCommand, 841);
+
+    // Assess
+    expect(properties.Timeout).toBe(900);
+    expect(properties.Environment.Variables.MAX_SYNC_COMMAND_SECONDS).toBe("870");
+    expect(at840).toBe(true);
+    expect(at841).toBe(false);
+    const review = capped.template.findResources("AWS::Lambda::Function")[ids("review-commands")]
+      ?.Properties as { Environment: { Variables: Record<string, string> } };
+    expect(review.Environment.Variables.MAX_SYNC_COMMAND_SECONDS).toBe("870");
   });
 });
 
@@ -515,5 +727,75 @@ describe("alarms", () => {
     for (const alarm of alarms) {
       expect((alarm.Properties as { AlarmActions?: unknown[] }).AlarmActions).toHaveLength(1);
     }
+  });
+
+  it("alarms on a slow approval at half the approval's lifetime, above which no decision can come", () => {
+    built.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Threshold: 1800,
+      ComparisonOperator: "GreaterThanThreshold",
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          Expression: Match.stringLikeRegexp("^SELECT MAX\\(ApprovalWaitSeconds\\) FROM "),
+        }),
+      ]),
+    });
+  });
+
+  it("follows a shorter approval lifetime, and refuses a threshold no approval can reach", () => {
+    // Prepare
+    const shortLived = buildStack({ runtime: { runtimeArn: EXAMPLE_RUNTIME_ARN }, approvalTtlSeconds: 600 });
+    const scope = new Stack();
+    const stateMachine = sfn.StateMachine.fromStateMachineArn(
+      scope,
+      "Workflow",
+      "arn:aws:states:us-east-1:123456789012:stateMachine:repair",
+    );
+
+    // Act
+    const unreachable = () =>
+      new RepairAlarms(scope, "Alarms", {
+        stateMachine,
+        functions: [],
+        approvalTtlSeconds: 600,
+        approvalWaitThreshold: Duration.minutes(10),
+      });
+
+    // Assess
+    shortLived.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Threshold: 300,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: Match.stringLikeRegexp("MAX\\(ApprovalWaitSeconds\\)") }),
+      ]),
+    });
+    shortLived.template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: "agentcore-repair request-approval",
+      Environment: { Variables: Match.objectLike({ APPROVAL_TTL_SECONDS: "600" }) },
+    });
+    expect(unreachable).toThrow(
+      "approvalWaitThreshold is 600 s; it must be shorter than the approval lifetime (APPROVAL_TTL_SECONDS = 600 s)",
+    );
+    expect(() => buildStack({ approvalTtlSeconds: 7200 })).toThrow(
+      "approvalTtlSeconds is 7200; it must be a whole number of seconds from 60 to 3600",
+    );
+  });
+
+  it("alarms only on custom metrics that a task actually emits", () => {
+    // Prepare
+    const functionsDir = join(PROJECT_ROOT, "functions");
+    const sources = readdirSync(functionsDir, { recursive: true, encoding: "utf8" })
+      .filter((file) => file.endsWith(".ts"))
+      .map((file) => readFileSync(join(functionsDir, file), "utf8"))
+      .join("\n");
+    const custom = Object.entries(REPAIR_METRICS).filter(([key]) => key !== "namespace");
+
+    // Act
+    const missing = custom
+      .map(([, name]) => name)
+      .filter((name) => !sources.includes(`addMetric("${name}",`));
+
+    // Assess
+    expect(custom.length).toBeGreaterThanOrEqual(4);
+    expect(missing).toEqual([]);
+    expect(sources).toContain(`new Metrics({ namespace: "${REPAIR_METRICS.namespace}"`);
   });
 });
