@@ -7,7 +7,7 @@ import { z } from "zod";
 import { assertSessionId } from "../lib/agentcore-client.ts";
 import { toRepairError } from "../lib/agentcore-errors.ts";
 import type { ArtifactStore } from "../lib/artifact-store.ts";
-import type { AgentInvocation, AgentTurn, FailureDigest } from "../lib/contracts.ts";
+import type { AgentInvocation, AgentTurn, FailureDigest, ProposedCommand } from "../lib/contracts.ts";
 import { AgentError, BudgetExhaustedError, RepairError, ThrottledError } from "../lib/errors.ts";
 import { appendLedger, readLedger } from "../lib/ledger.ts";
 import { logger, recordThrottle } from "../lib/observability.ts";
@@ -54,8 +54,18 @@ export interface InvokeAgentDependencies {
   readonly now?: () => number;
 }
 
-/** What goes into state: small enough that iterations never approach the 256 KB limit. */
-const STATE_LIMITS = { summaryChars: 4000, changedFiles: 200, reasonChars: 500 } as const;
+/**
+ * What goes into state: small enough that iterations never approach the 256 KB limit. Proposed commands: at most
+ * 10 a turn of at most 4096 bytes each (~46 KB with their reasons). A longer command is dropped, never shortened:
+ * a truncated command is a different command and must never run.
+ */
+const STATE_LIMITS = {
+  summaryChars: 4000,
+  changedFiles: 200,
+  reasonChars: 500,
+  proposedCommands: 10,
+  commandBytes: 4096,
+} as const;
 const PREVIOUS_ATTEMPTS = { turns: 5, summaryChars: 1000, commands: 10, commandChars: 500 } as const;
 
 export async function invokeAgent(
@@ -101,20 +111,31 @@ export async function invokeAgent(
   }
   const durationMs = Math.max(0, now() - startedMs);
 
+  // Commands are redacted too: a command that carried a secret must not travel through state or run as is.
+  const redacted = reply.reply.proposedCommands.map((proposed) => ({
+    command: redact(proposed.command),
+    ...(proposed.reason ? { reason: redactBounded(proposed.reason, STATE_LIMITS.reasonChars) } : {}),
+  }));
+  const masked = redacted.filter((p, i) => p.command !== reply.reply.proposedCommands[i]?.command).length;
+  if (masked > 0) logger.warn("the agent proposed commands holding secrets; they were masked", { masked });
+  const capped = capProposedCommands(redacted);
+  if (capped.tooLong > 0 || capped.overCount > 0) {
+    logger.warn("the agent proposed more commands than state carries; the excess was dropped, not run", {
+      proposed: redacted.length,
+      kept: capped.kept.length,
+      tooLong: capped.tooLong,
+      overCount: capped.overCount,
+    });
+  }
+
+  const summary = redactBounded(reply.reply.summary, STATE_LIMITS.summaryChars);
   const turn: AgentTurn = {
-    summary: redactBounded(reply.reply.summary, STATE_LIMITS.summaryChars),
+    // The note is appended after bounding the summary, so it is never cut off.
+    summary: capped.note ? `${summary}\n\n${capped.note}` : summary,
     changedFiles: reply.reply.changedFiles.slice(0, STATE_LIMITS.changedFiles).map((file) => redact(file)),
-    // Commands are redacted too: a command that carried a secret must not travel through state or run as is.
-    proposedCommands: reply.reply.proposedCommands.map((proposed) => ({
-      command: redact(proposed.command),
-      ...(proposed.reason ? { reason: redactBounded(proposed.reason, STATE_LIMITS.reasonChars) } : {}),
-    })),
+    proposedCommands: capped.kept,
     iteration: input.iteration,
   };
-  const masked = turn.proposedCommands.filter(
-    (p, i) => p.command !== reply.reply.proposedCommands[i]?.command,
-  ).length;
-  if (masked > 0) logger.warn("the agent proposed commands holding secrets; they were masked", { masked });
 
   await appendLedger(deps.store, input.executionName, {
     kind: "agent-turn",
@@ -133,6 +154,38 @@ export async function invokeAgent(
     progressEvents: reply.progressEvents,
   });
   return turn;
+}
+
+interface CappedCommands {
+  readonly kept: ProposedCommand[];
+  readonly tooLong: number;
+  readonly overCount: number;
+  /** A sentence for the turn's summary naming what was dropped and why; empty when nothing was. */
+  readonly note: string;
+}
+
+/** Keeps the first commands that fit the state limits; drops (never truncates) a command that is too long. */
+function capProposedCommands(commands: readonly ProposedCommand[]): CappedCommands {
+  const fitting = commands.filter(
+    (proposed) => Buffer.byteLength(proposed.command, "utf8") <= STATE_LIMITS.commandBytes,
+  );
+  const tooLong = commands.length - fitting.length;
+  const kept = fitting.slice(0, STATE_LIMITS.proposedCommands);
+  const overCount = fitting.length - kept.length;
+  const reasons = [
+    ...(tooLong > 0
+      ? [`${tooLong} ${tooLong === 1 ? "was" : "were"} longer than ${STATE_LIMITS.commandBytes} bytes`]
+      : []),
+    ...(overCount > 0
+      ? [`${overCount} went past the limit of ${STATE_LIMITS.proposedCommands} proposed commands per turn`]
+      : []),
+  ];
+  const dropped = tooLong + overCount;
+  const note =
+    dropped === 0
+      ? ""
+      : `${dropped} of the ${commands.length} proposed commands ${dropped === 1 ? "was" : "were"} dropped and not run: ${reasons.join(", and ")}.`;
+  return { kept, tooLong, overCount, note };
 }
 
 async function send(

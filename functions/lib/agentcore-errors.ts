@@ -81,6 +81,14 @@ function factsOf(error: unknown): ErrorFacts {
   };
 }
 
+/**
+ * True when `error` is a connection or timeout failure of the HTTP layer (no service answer). Shared with the other
+ * AWS clients' error mappings (S3, Lambda) so every client treats the network the same way.
+ */
+export function isNetworkError(error: unknown): boolean {
+  return isNetworkFailure(factsOf(error));
+}
+
 function isNetworkFailure(facts: ErrorFacts): boolean {
   return (
     (facts.code !== undefined && NETWORK_CODES.has(facts.code)) ||

@@ -4,16 +4,23 @@ import {
   type InvokeAgentRuntimeCommandCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore";
 import { assertSessionId } from "./agentcore-client.ts";
-import { toRepairError } from "./agentcore-errors.ts";
+import { isNetworkError, toRepairError } from "./agentcore-errors.ts";
 import type { ArtifactStore, ArtifactWriter } from "./artifact-store.ts";
 import { commandHash } from "./command-hash.ts";
 import type { CommandOutcome, CommandPurpose } from "./contracts.ts";
-import { CommandStreamBrokenError, RepairError, ThrottledError, ValidationFailedError } from "./errors.ts";
+import {
+  CommandStreamBrokenError,
+  PlatformError,
+  RepairError,
+  ThrottledError,
+  TransientError,
+  ValidationFailedError,
+} from "./errors.ts";
 import { appendLedger, LEDGER_COMMAND_MAX } from "./ledger.ts";
 import { logger, recordCommandMetrics, recordThrottle } from "./observability.ts";
 import { redactBounded } from "./redaction.ts";
 import { commandOutputKey } from "./run-artifacts.ts";
-import { collectCommandStream } from "./stream-collector.ts";
+import { type CollectedCommand, collectCommandStream } from "./stream-collector.ts";
 
 /**
  * Runs one command in the repair's AgentCore session (InvokeAgentRuntimeCommand) and turns it into a
@@ -52,6 +59,8 @@ export interface CommandRun {
   /** What is actually sent when it differs from `command` (e.g. wrapped to run in the workspace). */
   readonly script?: string;
   readonly timeoutSeconds: number;
+  /** The timeout asked for, when it did not fit this invocation and `timeoutSeconds` is shortened (recorded). */
+  readonly requestedTimeoutSeconds?: number;
   /** Record metrics and a ledger entry (false for bookkeeping commands: probes, polls). @default true */
   readonly record?: boolean;
   /** Store the full output in the artifact store (false for bookkeeping whose output is parsed, not kept). @default true */
@@ -134,26 +143,13 @@ export async function runCommandInSession(
     throw mapped;
   }
 
+  let collected: CollectedCommand;
   try {
-    const collected = await collectCommandStream(response.stream, {
+    collected = await collectCommandStream(response.stream, {
       headBytes: deps.digest.headBytes,
       tailBytes: deps.digest.tailBytes,
       ...(writer ? { sink: writer } : {}),
     });
-    const artifactUri = writer ? await writer.close() : "";
-    const outcome: CommandOutcome = {
-      commandHash: hash,
-      command: redactBounded(run.command, LEDGER_COMMAND_MAX),
-      purpose: run.purpose,
-      status: collected.status,
-      exitCode: collected.exitCode,
-      durationMs: Math.max(0, now() - startedMs),
-      stdout: collected.stdout,
-      stderr: collected.stderr,
-      artifactUri,
-    };
-    if (run.record !== false) await recordCommandOutcome(deps, run, outcome);
-    return outcome;
   } catch (error) {
     if (error instanceof CommandStreamBrokenError) {
       throw await recordBrokenStream(deps, run, { hash, startedMs, writer, error });
@@ -165,6 +161,57 @@ export async function runCommandInSession(
   } finally {
     clearTimeout(timer);
   }
+
+  // The stream ended with contentStop: the exit code is known. What fails from here on is our bookkeeping, never
+  // the command, so it must not be reported as a broken stream (an unknown outcome).
+  const finished = { commandHash: hash, exitCode: collected.exitCode, status: collected.status };
+  let artifactUri = "";
+  if (writer) {
+    try {
+      artifactUri = await writer.close();
+    } catch (error) {
+      await writer.abort();
+      throw bookkeepingFailure(error, "storing its output", finished);
+    }
+  }
+  const outcome: CommandOutcome = {
+    commandHash: hash,
+    command: redactBounded(run.command, LEDGER_COMMAND_MAX),
+    purpose: run.purpose,
+    status: collected.status,
+    exitCode: collected.exitCode,
+    durationMs: Math.max(0, now() - startedMs),
+    stdout: collected.stdout,
+    stderr: collected.stderr,
+    artifactUri,
+  };
+  if (run.record !== false) await recordCommandOutcome(deps, run, outcome);
+  return outcome;
+}
+
+/**
+ * A failure after the command finished (its exit code is known): a throttled, transient or network failure of the
+ * store is a TransientError (retryable), anything else a PlatformError. Both name the exit code in their details.
+ */
+function bookkeepingFailure(
+  error: unknown,
+  step: string,
+  finished: { commandHash: string; exitCode: number; status: string },
+): RepairError {
+  const retryable =
+    error instanceof ThrottledError ||
+    error instanceof TransientError ||
+    (!(error instanceof RepairError) && isNetworkError(error));
+  const reason = redactBounded(error instanceof Error ? error.message : String(error), 500);
+  const message = `the command finished (exit ${finished.exitCode}, ${finished.status}) but ${step} failed: ${reason}`;
+  const details = {
+    ...finished,
+    step,
+    ...(error instanceof RepairError ? { storeError: error.name } : {}),
+  };
+  return retryable
+    ? new TransientError(message, details, { cause: error })
+    : new PlatformError(message, details, { cause: error });
 }
 
 /**
@@ -173,7 +220,16 @@ export async function runCommandInSession(
  */
 export async function recordCommandOutcome(
   deps: Pick<CommandRunnerDependencies, "store" | "now">,
-  run: Pick<CommandRun, "executionName" | "iteration" | "purpose" | "command" | "detached">,
+  run: Pick<
+    CommandRun,
+    | "executionName"
+    | "iteration"
+    | "purpose"
+    | "command"
+    | "detached"
+    | "timeoutSeconds"
+    | "requestedTimeoutSeconds"
+  >,
   outcome: CommandOutcome,
 ): Promise<void> {
   const outputBytes = outcome.stdout.bytes + outcome.stderr.bytes;
@@ -192,22 +248,35 @@ export async function recordCommandOutcome(
     durationMs: outcome.durationMs,
     stdoutBytes: outcome.stdout.bytes,
     stderrBytes: outcome.stderr.bytes,
+    timeoutSeconds: run.timeoutSeconds,
   });
-  await appendLedger(deps.store, run.executionName, {
-    kind: "command",
-    at: new Date((deps.now ?? Date.now)()).toISOString(),
-    iteration: run.iteration,
-    purpose: run.purpose,
-    command: run.command,
-    commandHash: outcome.commandHash,
-    status: outcome.status,
-    exitCode: outcome.exitCode,
-    durationMs: outcome.durationMs,
-    stdoutBytes: outcome.stdout.bytes,
-    stderrBytes: outcome.stderr.bytes,
-    artifactUri: outcome.artifactUri,
-    ...(run.detached ? { detached: true } : {}),
-  });
+  try {
+    await appendLedger(deps.store, run.executionName, {
+      kind: "command",
+      at: new Date((deps.now ?? Date.now)()).toISOString(),
+      iteration: run.iteration,
+      purpose: run.purpose,
+      command: run.command,
+      commandHash: outcome.commandHash,
+      status: outcome.status,
+      exitCode: outcome.exitCode,
+      durationMs: outcome.durationMs,
+      stdoutBytes: outcome.stdout.bytes,
+      stderrBytes: outcome.stderr.bytes,
+      artifactUri: outcome.artifactUri,
+      timeoutSeconds: run.timeoutSeconds,
+      ...(run.requestedTimeoutSeconds !== undefined
+        ? { requestedTimeoutSeconds: run.requestedTimeoutSeconds }
+        : {}),
+      ...(run.detached ? { detached: true } : {}),
+    });
+  } catch (error) {
+    throw bookkeepingFailure(error, "recording it in the ledger", {
+      commandHash: outcome.commandHash,
+      exitCode: outcome.exitCode,
+      status: outcome.status,
+    });
+  }
 }
 
 /** Keeps what arrived (it is the best evidence of what happened), records the broken run, returns the error. */
@@ -256,6 +325,7 @@ async function recordBrokenStream(
       stdoutBytes,
       stderrBytes,
       artifactUri,
+      timeoutSeconds: run.timeoutSeconds,
     }).catch(() => undefined);
   }
   return new CommandStreamBrokenError(

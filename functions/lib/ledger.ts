@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { ArtifactStore } from "./artifact-store.ts";
+import { ThrottledError, TransientError, ValidationFailedError } from "./errors.ts";
 import { redactBounded } from "./redaction.ts";
 import { compactTimestamp, ledgerPrefix } from "./run-artifacts.ts";
 
@@ -35,6 +36,10 @@ export const commandRecordSchema = z.object({
   stderrBytes: z.number().int().min(0),
   artifactUri: z.string(),
   detached: z.boolean().optional(),
+  /** The timeout the command ran with (seconds). */
+  timeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  /** Set when the timeout asked for did not fit the time this invocation had, and was shortened to timeoutSeconds. */
+  requestedTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
 });
 
 export const workspaceRecordSchema = z.object({
@@ -92,13 +97,26 @@ export type LedgerRecordInput = z.input<typeof ledgerRecordSchema>;
 
 let sequence = 0;
 
-/** Appends one record; returns its key. Text fields are redacted before they are stored. */
+/**
+ * Appends one record; returns its key. Text fields are redacted before they are stored. A record that does not
+ * match its schema is a ValidationFailedError naming each bad field (`ledger.<field>`); the store's own failures
+ * arrive as its named errors.
+ */
 export async function appendLedger(
   store: ArtifactStore,
   executionName: string,
   record: LedgerRecordInput,
 ): Promise<string> {
-  const parsed = ledgerRecordSchema.parse(record);
+  const result = ledgerRecordSchema.safeParse(record);
+  if (!result.success) {
+    throw new ValidationFailedError(
+      result.error.issues.slice(0, 20).map((issue) => ({
+        field: ["ledger", ...issue.path.map(String)].join("."),
+        problem: redactBounded(issue.message, 300),
+      })),
+    );
+  }
+  const parsed = result.data;
   const at = new Date(parsed.at);
   sequence = (sequence + 1) % 1_000_000;
   const key = `${ledgerPrefix(executionName)}${compactTimestamp(at)}-${String(sequence).padStart(6, "0")}-${parsed.kind}-${randomBytes(4).toString("hex")}.json`;
@@ -113,7 +131,10 @@ export interface LedgerContents {
   readonly unreadable: readonly string[];
 }
 
-/** Reads every record of the execution, oldest first. Objects that are not valid records are listed, not fatal. */
+/**
+ * Reads every record of the execution, oldest first. Objects that are not valid records are listed, not fatal; a
+ * throttled or transient read is thrown (the task retries) rather than reported as an unreadable record.
+ */
 export async function readLedger(store: ArtifactStore, executionName: string): Promise<LedgerContents> {
   const keys = await store.list(ledgerPrefix(executionName));
   const records: { key: string; record: LedgerRecord }[] = [];
@@ -125,7 +146,8 @@ export async function readLedger(store: ArtifactStore, executionName: string): P
       batch.map(async (key) => {
         try {
           return { key, value: await store.getJson(key) };
-        } catch {
+        } catch (error) {
+          if (error instanceof ThrottledError || error instanceof TransientError) throw error;
           return { key, value: undefined };
         }
       }),

@@ -8,40 +8,63 @@ import { redactBounded } from "./redaction.ts";
  * state through (loose objects), so tasks do not break when another adds a key.
  */
 
-/** The fields of `$.request` the command-running tasks need (normalize-request produced and validated it). */
-export const requestInStateSchema = z.looseObject({
-  requestId: z.string().min(1),
-  sessionId: z.string().min(SESSION_ID_MIN).max(SESSION_ID_MAX),
-  runtimeArn: z.string().min(1).max(2048),
-  qualifier: z.string().min(1).max(100).optional(),
-  source: z.discriminatedUnion("kind", [
-    z.looseObject({
-      kind: z.literal("git"),
-      url: z.string().min(1),
-      revision: z.string().min(1).optional(),
-      branch: z.string().min(1).optional(),
+export const DEFAULT_MOUNT_PATH = "/mnt/workspace";
+
+/** Where session storage is mounted: AGENTCORE_MOUNT_PATH (REPAIR_MOUNT_PATH is read too, as config.ts does). */
+export function mountPathFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.AGENTCORE_MOUNT_PATH?.trim() || env.REPAIR_MOUNT_PATH?.trim() || DEFAULT_MOUNT_PATH;
+  return raw.replace(/\/+$/, "");
+}
+
+/**
+ * The fields of `$.request` the command-running tasks need (normalize-request produced and validated it).
+ * `workspacePath` must be exactly `<mount path>/<repoName>`: every command runs `cd` into it, so a path elsewhere
+ * (or one climbing out with `..`) would point the commands at something other than the repository.
+ */
+export const requestInStateSchema = z
+  .looseObject({
+    requestId: z.string().min(1),
+    sessionId: z.string().min(SESSION_ID_MIN).max(SESSION_ID_MAX),
+    runtimeArn: z.string().min(1).max(2048),
+    qualifier: z.string().min(1).max(100).optional(),
+    source: z.discriminatedUnion("kind", [
+      z.looseObject({
+        kind: z.literal("git"),
+        url: z.string().min(1),
+        revision: z.string().min(1).optional(),
+        branch: z.string().min(1).optional(),
+      }),
+      z.looseObject({
+        kind: z.literal("local"),
+        path: z.string().min(1),
+        revision: z.string().min(1).optional(),
+      }),
+    ]),
+    repoName: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/)
+      .refine((name) => name !== "." && name !== "..", "must not be . or .."),
+    workspacePath: z.string().startsWith("/mnt/"),
+    validationCommand: z.string().min(1),
+    limits: z.looseObject({
+      maxIterations: z.number().int().min(0),
+      commandTimeoutSeconds: z.number().int().min(1).max(3600),
+      budgetSeconds: z.number().int().min(1),
     }),
-    z.looseObject({
-      kind: z.literal("local"),
-      path: z.string().min(1),
-      revision: z.string().min(1).optional(),
-    }),
-  ]),
-  repoName: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,100}$/)
-    .refine((name) => name !== "." && name !== "..", "must not be . or .."),
-  workspacePath: z.string().startsWith("/mnt/"),
-  validationCommand: z.string().min(1),
-  limits: z.looseObject({
-    maxIterations: z.number().int().min(0),
-    commandTimeoutSeconds: z.number().int().min(1).max(3600),
-    budgetSeconds: z.number().int().min(1),
-  }),
-  acceptedAt: z.string(),
-  /** ISO-8601: no agent turn starts after it (limits.budgetSeconds). */
-  deadline: z.string().optional(),
-});
+    acceptedAt: z.string(),
+    /** ISO-8601: no agent turn starts after it (limits.budgetSeconds). */
+    deadline: z.string().optional(),
+  })
+  .superRefine((request, context) => {
+    const expected = `${mountPathFromEnv()}/${request.repoName}`;
+    if (request.workspacePath !== expected) {
+      context.addIssue({
+        code: "custom",
+        path: ["workspacePath"],
+        message: `is "${String(request.workspacePath).slice(0, 200)}"; it must be exactly "${expected}" (the mount path, then repoName)`,
+      });
+    }
+  });
 
 export type RequestInState = z.infer<typeof requestInStateSchema>;
 

@@ -29,9 +29,12 @@ import { executionNameSchema, iterationSchema } from "../lib/task-input.ts";
  */
 
 const REASON_MAX = 1000;
+/** The longest task token Step Functions issues (SendTaskSuccess's taskToken: 1-2048 characters). */
+export const TASK_TOKEN_MAX = 2048;
 
 export const requestApprovalInputSchema = z.looseObject({
-  taskToken: z.string().min(1).max(1024),
+  /** Step Functions task tokens are up to 2048 characters. */
+  taskToken: z.string().min(1).max(TASK_TOKEN_MAX),
   request: z.looseObject({
     sessionId: z.string().min(SESSION_ID_MIN).max(SESSION_ID_MAX),
     runtimeArn: z.string().min(1).max(2048),

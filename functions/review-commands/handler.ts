@@ -16,42 +16,72 @@ import { reviewCommands, reviewInputSchema } from "./review-commands.ts";
 function policyConfigFor(repoName: string): PolicyConfig | undefined {
   const raw = process.env.POLICY_CONFIGS;
   if (!raw?.trim()) return undefined;
-  let all: Record<string, unknown>;
-  try {
-    all = JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    throw new ValidationFailedError([
+  const notAnObject = () =>
+    new ValidationFailedError([
       { field: "POLICY_CONFIGS", problem: "is not a JSON object keyed by repository name" },
     ]);
+  let all: unknown;
+  try {
+    all = JSON.parse(raw);
+  } catch {
+    throw notAnObject();
   }
-  return all[repoName] === undefined
-    ? undefined
-    : parsePolicyConfig(all[repoName], `POLICY_CONFIGS.${repoName}`);
+  if (typeof all !== "object" || all === null || Array.isArray(all)) throw notAnObject();
+  const forRepo = Object.hasOwn(all, repoName) ? (all as Record<string, unknown>)[repoName] : undefined;
+  return forRepo === undefined ? undefined : parsePolicyConfig(forRepo, `POLICY_CONFIGS.${repoName}`);
 }
 
+/** The run-command function's name; required, so a missing variable is named instead of invoking a guess. */
+function runCommandFunctionName(): string {
+  const name = process.env.RUN_COMMAND_FUNCTION_NAME?.trim();
+  if (!name) {
+    throw new ValidationFailedError([
+      {
+        field: "RUN_COMMAND_FUNCTION_NAME",
+        problem: "is not set; it must name the run-command function (its name or ARN)",
+      },
+    ]);
+  }
+  return name;
+}
+
+/** Policies are built once per repository and workspace and reused by warm invocations. */
 const policies = new Map<string, Promise<CommandPolicy>>();
-let runCommand: RunCommandInvoker | undefined;
+
+function cachedPolicy(repoName: string, workspace: string): Promise<CommandPolicy> {
+  const key = `${repoName}\n${workspace}`;
+  let policy = policies.get(key);
+  if (!policy) {
+    const config = policyConfigFor(repoName);
+    const building = createCommandPolicy({ workspace, ...(config ? { config } : {}) });
+    // A failed build is not kept: the next invocation of this warm container tries again.
+    building.catch(() => {
+      if (policies.get(key) === building) policies.delete(key);
+    });
+    policies.set(key, building);
+    policy = building;
+  }
+  return policy;
+}
+
+const invokers = new Map<string, RunCommandInvoker>();
 
 /** Lambda entry: parse the state, review (and run) the proposed commands, return the ReviewResult. */
 export const handler = async (event: unknown): Promise<ReviewResult> => {
   try {
     const input = parseTaskInput(reviewInputSchema, event);
     bindInvocationKeys({ executionName: input.executionName, sessionId: input.request.sessionId });
+    const functionName = runCommandFunctionName();
     const { config, store } = taskDependencies();
-    runCommand ??= lambdaRunCommandInvoker(
-      process.env.RUN_COMMAND_FUNCTION_NAME ?? "agentcore-repair-run-command",
-    );
+    let runCommand = invokers.get(functionName);
+    if (!runCommand) {
+      runCommand = lambdaRunCommandInvoker(functionName);
+      invokers.set(functionName, runCommand);
+    }
     const repoName = input.request.repoName;
     return await reviewCommands(
       {
-        policy: (workspace) => {
-          const key = `${repoName}\n${workspace}`;
-          if (!policies.has(key)) {
-            const config = policyConfigFor(repoName);
-            policies.set(key, createCommandPolicy({ workspace, ...(config ? { config } : {}) }));
-          }
-          return policies.get(key)!;
-        },
+        policy: (workspace) => cachedPolicy(repoName, workspace),
         runCommand,
         audit: approvalEnvironment().audit,
         store,

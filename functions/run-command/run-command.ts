@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { commandHash } from "../lib/command-hash.ts";
 import {
+  COMMAND_TIMEOUT_MIN,
   type CommandRun,
   type CommandRunnerDependencies,
   recordCommandOutcome,
@@ -34,6 +35,10 @@ import {
  * invocation (its timeout plus a margin within both the remaining time and the configured maximum) runs
  * synchronously; a longer one starts detached in the session and returns `pending`, and the state machine calls
  * again with that `pending` until the outcome is ready.
+ *
+ * A "proposed" command is never detached: review-commands runs it through this function and needs its outcome in
+ * the same call. When its timeout does not fit, it runs synchronously with the timeout shortened to what fits
+ * (at least 1 s); the ledger records both the timeout asked for and the one used.
  */
 
 export const runCommandInputSchema = z.looseObject({
@@ -90,6 +95,20 @@ export async function runCommand(
     if (outcome.status === "TIMED_OUT" && input.purpose === "prepare")
       throw timedOutError(outcome, timeoutSeconds);
     return outcome;
+  }
+  if (input.purpose === "proposed") {
+    const fitted = Math.max(COMMAND_TIMEOUT_MIN, budgetSeconds - deps.config.commandMarginSeconds);
+    logger.warn("a proposed command's timeout does not fit this invocation; it runs with a shorter timeout", {
+      commandHash: commandHash(input.command),
+      requestedTimeoutSeconds: timeoutSeconds,
+      timeoutSeconds: fitted,
+      budgetSeconds,
+    });
+    return runCommandInSession(deps, {
+      ...run,
+      timeoutSeconds: fitted,
+      requestedTimeoutSeconds: timeoutSeconds,
+    });
   }
   return startDetached(deps, input, run);
 }

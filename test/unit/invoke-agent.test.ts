@@ -275,6 +275,50 @@ describe("invokeAgent", () => {
     expect(turn.changedFiles).toHaveLength(200);
   });
 
+  it("drops proposed commands too long for state, never truncating one, and says so in the summary", async () => {
+    // Prepare: 20 commands of 60 KB each (a 1.2 MB reply)
+    const huge = Array.from({ length: 20 }, (_, i) => ({ command: `echo ${i} ${"x".repeat(60 * 1024)}` }));
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply({ ...reply, proposedCommands: huge }));
+    // Act
+    const turn = await invokeAgent(
+      { ...deps, config: { ...deps.config, agentReplyMaxBytes: 2_000_000 } },
+      input(),
+    );
+    // Assess
+    expect(turn.proposedCommands).toEqual([]);
+    expect(turn.summary).toBe(
+      `${reply.summary}\n\n20 of the 20 proposed commands were dropped and not run: 20 were longer than 4096 bytes.`,
+    );
+    expect(Buffer.byteLength(JSON.stringify(turn))).toBeLessThan(8 * 1024);
+    const [record] = (await readLedger(artifacts.store, "exec-1")).records;
+    expect(record).toMatchObject({ kind: "agent-turn", proposedCommands: [] });
+  });
+
+  it("keeps at most 10 proposed commands a turn, whole, and names what it dropped", async () => {
+    // Prepare: 12 short commands with 2 long ones among them
+    const short = Array.from({ length: 12 }, (_, i) => ({ command: `npm run task-${i}` }));
+    const long = { command: `node -e '${"y".repeat(4097)}'` };
+    const proposed = [short[0]!, long, ...short.slice(1, 6), long, ...short.slice(6)];
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply({ ...reply, proposedCommands: proposed }));
+    // Act
+    const turn = await invokeAgent(deps, input());
+    // Assess
+    expect(turn.proposedCommands).toEqual(short.slice(0, 10));
+    expect(turn.summary).toContain(
+      "4 of the 14 proposed commands were dropped and not run: 2 were longer than 4096 bytes, and 2 went past the limit of 10 proposed commands per turn.",
+    );
+  });
+
+  it("keeps a command of exactly 4096 bytes", async () => {
+    const command = `echo ${"z".repeat(4091)}`;
+    agentCore
+      .on(InvokeAgentRuntimeCommand)
+      .resolves(jsonReply({ ...reply, proposedCommands: [{ command }] }));
+    const turn = await invokeAgent(deps, input());
+    expect(turn.proposedCommands).toEqual([{ command }]);
+    expect(turn.summary).toBe(reply.summary);
+  });
+
   it("maps the agent container failing (424 RuntimeClientError) to AgentError", async () => {
     agentCore
       .on(InvokeAgentRuntimeCommand)

@@ -170,8 +170,11 @@ describe("prepareWorkspace", () => {
   });
 
   it("refuses a workspace path that is not the repository under the mount path", async () => {
-    const attempt = prepareWorkspace(deps, input({ workspacePath: "/mnt/workspace/elsewhere" }));
+    // The input schema refuses it (functions/lib/task-input.ts) before prepareWorkspace sends anything.
+    const attempt = (async () =>
+      prepareWorkspace(deps, input({ workspacePath: "/mnt/workspace/elsewhere" })))();
     await expect(attempt).rejects.toThrow(/request\.workspacePath/);
+    expect(sent()).toEqual([]);
   });
 
   it("fails when the script does not report a revision", async () => {

@@ -179,6 +179,54 @@ describe("runCommand (synchronous)", () => {
     expect(agentCore.commandCalls(InvokeAgentRuntimeCommandCommand)).toHaveLength(0);
   });
 
+  it("never detaches a proposed command: it runs now with the timeout shortened to what fits", async () => {
+    // Prepare: 60 s left, a 30 s margin, a 300 s timeout asked for
+    deps = { ...deps, remainingTimeMs: () => 60_000 };
+    agentCore.on(InvokeAgentRuntimeCommandCommand).callsFake(() => commandReply("done\n", 0));
+    // Act
+    const outcome = await runCommand(deps, input({ purpose: "proposed", command: "npm run lint -- --fix" }));
+    // Assess: one synchronous run with 60 - 30 = 30 s, a real outcome, both timeouts in the ledger
+    const calls = agentCore.commandCalls(InvokeAgentRuntimeCommandCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args[0].input.body).toMatchObject({ timeout: 30 });
+    expect(calls[0]!.args[0].input.body?.command).not.toContain("nohup");
+    expect(outcome.pending).toBeUndefined();
+    expect(outcome).toMatchObject({ purpose: "proposed", exitCode: 0, status: "COMPLETED" });
+    const { records } = await readLedger(artifacts.store, "exec-1");
+    expect(records).toEqual([
+      expect.objectContaining({ purpose: "proposed", timeoutSeconds: 30, requestedTimeoutSeconds: 300 }),
+    ]);
+  });
+
+  it("gives a proposed command at least 1 s when almost no time is left", async () => {
+    // Prepare: 10 s left, less than the 30 s margin
+    deps = { ...deps, remainingTimeMs: () => 10_000 };
+    agentCore.on(InvokeAgentRuntimeCommandCommand).callsFake(() => commandReply("", 0));
+    // Act
+    const outcome = await runCommand(deps, input({ purpose: "proposed", timeoutSeconds: 120 }));
+    // Assess
+    expect(agentCore.commandCalls(InvokeAgentRuntimeCommandCommand)[0]!.args[0].input.body?.timeout).toBe(1);
+    expect(outcome.pending).toBeUndefined();
+  });
+
+  it("still detaches a validation command whose timeout does not fit", async () => {
+    // Prepare
+    deps = { ...deps, remainingTimeMs: () => 60_000 };
+    agentCore.on(InvokeAgentRuntimeCommandCommand).callsFake(() => commandReply("state=started\n", 0));
+    // Act
+    const outcome = await runCommand(deps, input({ purpose: "validation" }));
+    // Assess
+    expect(outcome.pending).toBeDefined();
+  });
+
+  it("records the timeout a command ran with", async () => {
+    agentCore.on(InvokeAgentRuntimeCommandCommand).callsFake(() => commandReply("", 0));
+    await runCommand(deps, input({ timeoutSeconds: 45 }));
+    const [record] = (await readLedger(artifacts.store, "exec-1")).records;
+    expect(record).toMatchObject({ timeoutSeconds: 45 });
+    expect(record).not.toHaveProperty("requestedTimeoutSeconds");
+  });
+
   it("masks secrets in the command it reports", async () => {
     agentCore.on(InvokeAgentRuntimeCommandCommand).callsFake(() => commandReply("", 0));
     const command = "curl -H 'Authorization: Bearer abc.def.ghi' https://example.com";

@@ -8,16 +8,23 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  NoSuchBucket,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
+  S3ServiceException,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { sdkStreamMixin } from "@smithy/core/serde";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { assertArtifactKey, createArtifactStore } from "../../../functions/lib/artifact-store.ts";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
+import {
+  PlatformError,
+  ThrottledError,
+  TransientError,
+  ValidationFailedError,
+} from "../../../functions/lib/errors.ts";
 import { LocalArtifactStore } from "../../../functions/lib/local-artifact-store.ts";
 import { S3ArtifactStore } from "../../../functions/lib/s3-artifact-store.ts";
 
@@ -205,8 +212,70 @@ describe("S3ArtifactStore", () => {
       await writer.close();
     };
     // Assess
-    await expect(writeAll()).rejects.toThrow(/AccessDenied|ended before/);
+    const failure = writeAll();
+    await expect(failure).rejects.toBeInstanceOf(PlatformError);
+    await expect(failure).rejects.toThrow(/AccessDenied|ended before/);
     await writer.abort();
+  });
+
+  const s3Error = (name: string, status: number | undefined, fault: "client" | "server" = "server") =>
+    new S3ServiceException({
+      name,
+      $fault: fault,
+      message: `${name} from the test`,
+      $metadata: status === undefined ? {} : { httpStatusCode: status },
+    });
+
+  it.each([
+    ["SlowDown (503)", s3Error("SlowDown", 503), ThrottledError],
+    ["ServiceUnavailable (503)", s3Error("ServiceUnavailable", 503), ThrottledError],
+    ["InternalError (500)", s3Error("InternalError", 500), TransientError],
+    ["an unnamed 502", s3Error("UnknownError", 502), TransientError],
+    [
+      "a connection reset",
+      Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+      TransientError,
+    ],
+    ["AccessDenied (403)", s3Error("AccessDenied", 403, "client"), PlatformError],
+    [
+      "NoSuchBucket (404)",
+      new NoSuchBucket({
+        message: "The specified bucket does not exist",
+        $metadata: { httpStatusCode: 404 },
+      }),
+      PlatformError,
+    ],
+  ])("maps %s of PutObject to its named error, naming the operation and key", async (_case, error, named) => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(error);
+    // Act
+    const attempt = store().putJson("runs/e1/ledger/a.json", {});
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(named);
+    await expect(attempt).rejects.toThrow(/S3 PutObject of runs\/e1\/ledger\/a\.json failed/);
+  });
+
+  it("maps the errors of GetObject and ListObjectsV2 too", async () => {
+    s3.on(GetObjectCommand).rejects(s3Error("SlowDown", 503));
+    s3.on(ListObjectsV2Command).rejects(s3Error("AccessDenied", 403, "client"));
+    await expect(store().getText("runs/e1/a.txt")).rejects.toBeInstanceOf(ThrottledError);
+    await expect(store().list("runs/e1/")).rejects.toBeInstanceOf(PlatformError);
+  });
+
+  it("maps a throttled upload part to ThrottledError when the writer closes", async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(s3Error("SlowDown", 503));
+    const writer = store().openWriter("runs/e1/commands/slow.log");
+    await writer.write("a line\n");
+    // Act / Assess
+    await expect(writer.close()).rejects.toBeInstanceOf(ThrottledError);
+  });
+
+  it("reports an object that is not JSON as a PlatformError naming it", async () => {
+    s3.on(GetObjectCommand).resolves({ Body: sdkStreamMixin(Readable.from([Buffer.from("{oops")])) });
+    const attempt = store().getJson("runs/e1/bad.json");
+    await expect(attempt).rejects.toBeInstanceOf(PlatformError);
+    await expect(attempt).rejects.toThrow("s3://artifacts-bucket/repair/runs/e1/bad.json is not valid JSON");
   });
 
   it("needs an S3 client when createArtifactStore is asked for S3", () => {

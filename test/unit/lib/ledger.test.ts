@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
+import type { ArtifactStore } from "../../../functions/lib/artifact-store.ts";
+import { ThrottledError, ValidationFailedError } from "../../../functions/lib/errors.ts";
 import { appendLedger, readLedger } from "../../../functions/lib/ledger.ts";
 import { LocalArtifactStore } from "../../../functions/lib/local-artifact-store.ts";
 
@@ -92,9 +93,49 @@ describe("ledger", () => {
     await expect(readLedger(store, "../other")).rejects.toThrow(/executionName/);
   });
 
-  it("refuses a malformed record", async () => {
-    await expect(
-      appendLedger(store, "exec-1", { kind: "approval", at: "yesterday", iteration: 0 } as never),
-    ).rejects.toThrow();
+  it("refuses a malformed record with a ValidationFailedError naming each bad field", async () => {
+    // Act
+    const error = await appendLedger(store, "exec-1", {
+      kind: "command",
+      at: "yesterday",
+      iteration: 0,
+      purpose: "validation",
+      command: "npm test",
+      commandHash: "not-a-hash",
+      status: "COMPLETED",
+      durationMs: 1,
+      stdoutBytes: 0,
+      stderrBytes: 0,
+      artifactUri: "",
+    }).catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(ValidationFailedError);
+    expect((error as ValidationFailedError).fields.map((f) => f.field).sort()).toEqual([
+      "ledger.at",
+      "ledger.commandHash",
+    ]);
+    expect(await store.list("runs/exec-1/ledger/")).toEqual([]);
+  });
+
+  it("names the kind when a record is of no known kind", async () => {
+    const attempt = appendLedger(store, "exec-1", { kind: "mystery", at: "2026-01-01T00:00:00Z" } as never);
+    await expect(attempt).rejects.toBeInstanceOf(ValidationFailedError);
+    await expect(attempt).rejects.toThrow(/ledger\.kind/);
+  });
+
+  it("throws a throttled read instead of reporting the record as unreadable", async () => {
+    // Prepare: a store whose reads are throttled, as S3 would be
+    await store.putJson("runs/exec-1/ledger/a.json", { kind: "mystery" });
+    const throttled: ArtifactStore = {
+      uriFor: (key) => store.uriFor(key),
+      putText: (key, text) => store.putText(key, text),
+      putJson: (key, value) => store.putJson(key, value),
+      getText: (key) => store.getText(key),
+      getJson: () => Promise.reject(new ThrottledError("S3 GetObject failed with SlowDown (HTTP 503)")),
+      openWriter: (key) => store.openWriter(key),
+      list: (prefix) => store.list(prefix),
+    };
+    // Act / Assess
+    await expect(readLedger(throttled, "exec-1")).rejects.toBeInstanceOf(ThrottledError);
   });
 });

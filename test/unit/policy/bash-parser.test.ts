@@ -67,6 +67,7 @@ describe("loading tree-sitter-bash", () => {
     // Act
     const failing = loadBashParser();
     // Assess
+    await expect(failing).rejects.toMatchObject({ name: "PlatformError" });
     await expect(failing).rejects.toThrow(
       "POLICY_BASH_WASM is /nonexistent/tree-sitter-bash.wasm, which does not exist",
     );
@@ -82,6 +83,7 @@ describe("loading tree-sitter-bash", () => {
     // Act
     const failing = loadBashParser();
     // Assess
+    await expect(failing).rejects.toMatchObject({ name: "PlatformError" });
     await expect(failing).rejects.toThrow("POLICY_TREE_SITTER_WASM is /nonexistent/web-tree-sitter.wasm");
   });
 });
