@@ -28,8 +28,7 @@ class WorkClock {
   private totalMs = 0;
   readonly log = jsonLinesLog((line) => {
     const entry = JSON.parse(line) as { message?: string; durationMs?: number };
-    if (entry.message === "command finished" || entry.message === "invocation finished")
-      this.totalMs += entry.durationMs ?? 0;
+    if (RUNTIME_WORK.has(entry.message ?? "")) this.totalMs += entry.durationMs ?? 0;
   });
 
   take(): number {

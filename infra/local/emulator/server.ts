@@ -287,7 +287,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  // A few events of room in the socket buffer: a 64 KB event no longer hits backpressure on every write.
+  const server: Server = createServer({ highWaterMark: 512 * 1024 }, (req, res) => {
     void handle(req, res);
   });
   await new Promise<void>((resolvePromise, reject) => {

@@ -18,6 +18,8 @@ function baseEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
+const USAGE_MEASURE_DELAY_MS = 250;
+
 /** One (runtime, session): its storage always, its compute (namespace, agent) while running. */
 export class Session {
   state: SessionState = "stopped";
@@ -28,6 +30,7 @@ export class Session {
   private idleTimer: NodeJS.Timeout | undefined;
   private lifetimeTimer: NodeJS.Timeout | undefined;
   private measuring: Promise<void> | undefined;
+  private usageTimer: NodeJS.Timeout | undefined;
   /** Last measured storage usage; commands may not grow a file past what is left of the quota. */
   usageBytes = 0;
   readonly storage: SessionStorage;
@@ -90,7 +93,7 @@ export class Session {
             this.settings.idleTimeoutSeconds * 1000,
           );
           this.idleTimer.unref();
-          void this.measureUsage();
+          this.scheduleUsageMeasure();
         }
       },
     };
@@ -99,6 +102,19 @@ export class Session {
   /** Bytes a command may still write into one file before the storage cap. */
   remainingQuota(): number {
     return Math.max(0, this.settings.storageQuotaBytes - this.usageBytes);
+  }
+
+  /**
+   * After a burst of calls, one measurement: `du` over a large workspace is not free, and a session doing one
+   * command after another needs its usage at most a quarter second stale (the quota then applies to the next one).
+   */
+  private scheduleUsageMeasure(): void {
+    if (this.usageTimer) return;
+    this.usageTimer = setTimeout(() => {
+      this.usageTimer = undefined;
+      if (this.inflight === 0) void this.measureUsage();
+    }, USAGE_MEASURE_DELAY_MS);
+    this.usageTimer.unref();
   }
 
   measureUsage(): Promise<void> {
@@ -162,6 +178,8 @@ export class Session {
     this.state = "stopping";
     clearTimeout(this.idleTimer);
     clearTimeout(this.lifetimeTimer);
+    clearTimeout(this.usageTimer);
+    this.usageTimer = undefined;
     for (const controller of this.running) controller.abort();
     const agent = this.agent;
     this.agent = undefined;
