@@ -61,7 +61,9 @@ export interface InvokeAgentDependencies {
  */
 const STATE_LIMITS = {
   summaryChars: 4000,
-  changedFiles: 200,
+  // Paths in state are shown to people; the ledger keeps the turn. 100 × 512 characters stays far below 256 KB.
+  changedFiles: 100,
+  changedFileChars: 512,
   reasonChars: 500,
   proposedCommands: 10,
   commandBytes: 4096,
@@ -132,7 +134,9 @@ export async function invokeAgent(
   const turn: AgentTurn = {
     // The note is appended after bounding the summary, so it is never cut off.
     summary: capped.note ? `${summary}\n\n${capped.note}` : summary,
-    changedFiles: reply.reply.changedFiles.slice(0, STATE_LIMITS.changedFiles).map((file) => redact(file)),
+    changedFiles: reply.reply.changedFiles
+      .slice(0, STATE_LIMITS.changedFiles)
+      .map((file) => redactBounded(file, STATE_LIMITS.changedFileChars)),
     proposedCommands: capped.kept,
     iteration: input.iteration,
   };

@@ -148,8 +148,6 @@ export async function requestApproval(
     expiresAt: record.expiresAt,
     nonce: record.tokenNonce,
   });
-  await deps.notifier.notify(approvalNotice(record, approvalLinks(deps.baseUrl, approvalId, token)));
-
   const expiresAt = new Date(record.expiresAt * 1000).toISOString();
   if (deps.ledger && created) {
     await appendLedger(deps.ledger, record.executionName, {
@@ -163,6 +161,9 @@ export async function requestApproval(
       expiresAt,
     });
   }
+  // Last: a failure above is retried by the state machine with the same task (same approval), and a person is
+  // never sent a link for a request whose bookkeeping failed.
+  await deps.notifier.notify(approvalNotice(record, approvalLinks(deps.baseUrl, approvalId, token)));
   metrics.addMetric("ApprovalsRequested", MetricUnit.Count, 1);
   logger.info("approval requested", { approvalId, expiresAt, classes: record.classes, repeated: !created });
   return { approvalId, expiresAt };

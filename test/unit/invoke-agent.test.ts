@@ -267,12 +267,14 @@ describe("invokeAgent", () => {
     agentCore.on(InvokeAgentRuntimeCommand).resolves(
       jsonReply({
         summary: "s".repeat(10_000),
-        changedFiles: Array.from({ length: 300 }, (_, i) => `f${i}.ts`),
+        changedFiles: Array.from({ length: 120 }, (_, i) => `${"d/".repeat(300)}f${i}.ts`),
       }),
     );
     const turn = await invokeAgent(deps, input());
     expect(turn.summary.length).toBeLessThanOrEqual(4001);
-    expect(turn.changedFiles).toHaveLength(200);
+    expect(turn.changedFiles).toHaveLength(100);
+    expect(Math.max(...turn.changedFiles.map((f) => f.length))).toBeLessThanOrEqual(513);
+    expect(JSON.stringify(turn).length).toBeLessThan(64 * 1024);
   });
 
   it("drops proposed commands too long for state, never truncating one, and says so in the summary", async () => {
