@@ -138,16 +138,20 @@ export interface AgentTurn {
 
 export type PolicyDecision = "allow" | "approve";
 
-export type CommandClass =
-  | "read-only"
-  | "workspace-write"
-  | "vcs-remote"
-  | "infrastructure"
-  | "package-publish"
-  | "credentials"
-  | "network-write"
-  | "destructive"
-  | "unknown";
+/** Every class the policy reports, in the order it reports them. */
+export const COMMAND_CLASSES = [
+  "read-only",
+  "workspace-write",
+  "vcs-remote",
+  "infrastructure",
+  "package-publish",
+  "credentials",
+  "network-write",
+  "destructive",
+  "unknown",
+] as const;
+
+export type CommandClass = (typeof COMMAND_CLASSES)[number];
 
 export interface CommandReview {
   readonly command: string;

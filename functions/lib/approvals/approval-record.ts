@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CommandClass } from "../contracts.ts";
+import { COMMAND_CLASSES, type CommandClass } from "../contracts.ts";
 import { APPROVAL_ID_PATTERN } from "./approval-id.ts";
 
 /**
@@ -12,17 +12,8 @@ import { APPROVAL_ID_PATTERN } from "./approval-id.ts";
 export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
 export type ApprovalDecisionStatus = Exclude<ApprovalStatus, "pending">;
 
-export const COMMAND_CLASSES = [
-  "read-only",
-  "workspace-write",
-  "vcs-remote",
-  "infrastructure",
-  "package-publish",
-  "credentials",
-  "network-write",
-  "destructive",
-  "unknown",
-] as const satisfies readonly CommandClass[];
+/** Re-exported from the contract (one list for the policy, the approvals and their schemas). */
+export { COMMAND_CLASSES };
 
 export interface ApprovalRecord {
   readonly approvalId: string;

@@ -1,4 +1,4 @@
-import type { CommandClass } from "../contracts.ts";
+import { COMMAND_CLASSES, type CommandClass } from "../contracts.ts";
 
 /**
  * One judgement about one simple command (or one redirection): the class, the command text it is about, and why.
@@ -13,17 +13,7 @@ export interface Finding {
 }
 
 /** The order classes are reported in: the order of the contract's union. */
-export const CLASS_ORDER: readonly CommandClass[] = [
-  "read-only",
-  "workspace-write",
-  "vcs-remote",
-  "infrastructure",
-  "package-publish",
-  "credentials",
-  "network-write",
-  "destructive",
-  "unknown",
-];
+export const CLASS_ORDER: readonly CommandClass[] = COMMAND_CLASSES;
 
 const ALLOWED_CLASSES: ReadonlySet<CommandClass> = new Set(["read-only", "workspace-write"]);
 
