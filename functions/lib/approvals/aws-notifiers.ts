@@ -7,20 +7,8 @@ import { type ApprovalNotice, type ApprovalNotifier, approvalMessageText } from 
 export const APPROVAL_EVENT_SOURCE = "agentcore.repair";
 export const APPROVAL_EVENT_DETAIL_TYPE = "Approval Requested";
 
-/** The EventBridge event's detail. */
-export interface ApprovalRequestedDetail {
-  readonly approvalId: string;
-  readonly pageUrl: string;
-  readonly executionName: string;
-  readonly sessionId: string;
-  readonly repoName: string;
-  readonly command: string;
-  readonly commandHash: string;
-  readonly classes: readonly string[];
-  readonly reasons: readonly string[];
-  readonly requester: string;
-  readonly expiresAt: string;
-}
+/** The EventBridge event's detail: the notice without the tokened link (see below). */
+export type ApprovalRequestedDetail = Omit<ApprovalNotice, "link">;
 
 /**
  * Publishes "Approval Requested" on the repair bus (env EVENT_BUS_NAME) for automation: dashboards, chat bots,

@@ -711,6 +711,27 @@ function secretsCli(inv: Invocation): Finding[] {
   return classed("credentials", inv, `${inv.name} reads or writes secrets`);
 }
 
+const fly = hostingCli(
+  "fly",
+  ["version"],
+  [
+    "status",
+    "logs",
+    "list",
+    "ls",
+    "info",
+    "doctor",
+    "dashboard",
+    "help",
+    "releases",
+    "checks",
+    "regions",
+    "platform",
+  ],
+  ["auth", "secrets", "tokens", "ssh"],
+  false,
+);
+
 export const cloudRules: RuleTable = {
   aws: awsRule,
   awslocal: awsRule,
@@ -775,46 +796,9 @@ export const cloudRules: RuleTable = {
     ["login", "logout", "secret", "secrets-store"],
     false,
   ),
-  fly: hostingCli(
-    "fly",
-    ["version"],
-    [
-      "status",
-      "logs",
-      "list",
-      "ls",
-      "info",
-      "doctor",
-      "dashboard",
-      "help",
-      "releases",
-      "checks",
-      "regions",
-      "platform",
-    ],
-    ["auth", "secrets", "tokens", "ssh"],
-    false,
-  ),
-  flyctl: hostingCli(
-    "fly",
-    ["version"],
-    [
-      "status",
-      "logs",
-      "list",
-      "ls",
-      "info",
-      "doctor",
-      "dashboard",
-      "help",
-      "releases",
-      "checks",
-      "regions",
-      "platform",
-    ],
-    ["auth", "secrets", "tokens", "ssh"],
-    false,
-  ),
+  fly,
+  // The same program under its other name.
+  flyctl: fly,
   heroku: hostingCli(
     "heroku",
     ["local"],
