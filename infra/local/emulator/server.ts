@@ -288,7 +288,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   };
 
   // A few events of room in the socket buffer: a 64 KB event no longer hits backpressure on every write.
-  const server: Server = createServer({ highWaterMark: 512 * 1024 }, (req, res) => {
+  const server: Server = createServer((req, res) => {
     void handle(req, res);
   });
   await new Promise<void>((resolvePromise, reject) => {
