@@ -62,10 +62,15 @@ describe("session lifecycle and storage", () => {
       (r) => ({ stop: r.stop }),
       (e: unknown) => ({ error: (e as Error).message }),
     );
-    await sleep(300);
-    const pid = Number(
-      (await runThroughSdk(harness.client, sessionId, "cat shell.pid")).stdout.trim() || "0",
-    );
+    // Wait until the command has started (the session may still be starting: 409 until it runs).
+    let pid = 0;
+    for (let attempt = 0; attempt < 200 && pid === 0; attempt += 1) {
+      await sleep(50);
+      const read = await runThroughSdk(harness.client, sessionId, "cat shell.pid 2>/dev/null").catch(
+        () => undefined,
+      );
+      pid = Number(read?.stdout.trim() || "0");
+    }
     await harness.client.send(
       new StopRuntimeSessionCommand({ agentRuntimeArn: RUNTIME_ARN, runtimeSessionId: sessionId }),
     );
