@@ -100,6 +100,31 @@ export interface LocalStack {
  * variables as in AWS (set before the handlers are imported, as Lambda sets them before the module loads).
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  // What has started so far, stopped in reverse if a later part fails (and by stop(), whatever fails first).
+  const started: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    const results = await Promise.allSettled(
+      started
+        .splice(0)
+        .reverse()
+        .map((stop) => stop()),
+    );
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  };
+  try {
+    return await buildLocalStack(options, started, stopAll);
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function buildLocalStack(
+  options: LocalStackOptions,
+  started: (() => Promise<void>)[],
+  stopAll: () => Promise<void>,
+): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const emulator = await startEmulator({
@@ -122,11 +147,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     },
   });
+  started.push(() => emulator.stop());
   const tokens = new TaskTokenRegistry();
   const stepFunctions: LocalStepFunctionsApi = await startLocalStepFunctionsApi(tokens);
+  started.push(() => stepFunctions.stop());
   // Filled once the handlers are imported; the endpoint must be known before, as clients read it at module load.
   const byName = new Map<string, LambdaHandler>();
   const lambdaApi: LocalLambdaApi = await startLocalLambdaApi(byName, 900_000);
+  started.push(() => lambdaApi.stop());
 
   // Credentials are dummies on purpose: every call goes to a loopback endpoint, and the user's real ones stay unused.
   Object.assign(process.env, {
@@ -151,6 +179,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const approvalApi = (await import("../../functions/approval-api/handler.ts")).createApprovalApiHandler();
   const approvalServer: ApprovalServer = await startApprovalServer({ handler: approvalApi });
+  started.push(() => approvalServer.stop());
   process.env.APPROVAL_BASE_URL = approvalServer.baseUrl;
   let approvals: LocalApprovals = options.approvals ?? { mode: "deny" };
   const answer = async (notice: ApprovalNotice): Promise<void> => {
@@ -218,11 +247,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     run: (input, runOptions = {}) =>
       runExecution(input, { ...runOptions, definitionPath, functions, locks, tokens }),
-    async stop() {
-      await approvalServer.stop();
-      await lambdaApi.stop();
-      await stepFunctions.stop();
-      await emulator.stop();
-    },
+    stop: stopAll,
   };
 }
