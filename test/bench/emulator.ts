@@ -4,6 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommandCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { EventStreamCodec } from "@smithy/core/event-streams";
 import { collectCommandStream } from "../../functions/lib/stream-collector.ts";
@@ -12,6 +13,7 @@ import { type BenchRow, percentile, round } from "./bench-row.ts";
 const ROOT = resolve(import.meta.dirname, "../..");
 const RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench_agent-AbCdEf1234";
 const SESSION_ID = "bench-session-000000000000000000000000000001";
+const SETTLE_MS = 300;
 const LINE = "agentcore-repair benchmark: a line of ordinary command output 0123456789\n";
 
 function client(endpoint: string): BedrockAgentCoreClient {
@@ -172,8 +174,12 @@ export async function emulatorBenchRows(
     await consume(sdk, "echo warm-up");
     const viaSdk: number[] = [];
     const bare: number[] = [];
+    // Each sample starts from a quiet machine: whatever the previous one left running in the background (the
+    // emulator's storage measurement, its next waiting process) must not be billed to the next sample.
     for (let i = 0; i < roundTrips; i += 1) {
+      await sleep(SETTLE_MS);
       bare.push(await timeProcess("echo hi"));
+      await sleep(SETTLE_MS);
       viaSdk.push((await consume(sdk, "echo hi")).ms);
     }
     const p50 = percentile(viaSdk, 50) - percentile(bare, 50);

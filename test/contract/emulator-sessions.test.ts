@@ -109,9 +109,14 @@ describe("session lifecycle and storage", () => {
 
   it("caps storage: no file may grow past the quota", async () => {
     harness = await startHarness({ defaults: { storageQuotaBytes: 1024 * 1024 } });
+    const sessionId = newSessionId();
+    // The first command starts the session; the second goes through the process waiting for it, which must be
+    // limited just the same.
+    await runThroughSdk(harness.client, sessionId, "true");
+    await sleep(300);
     const result = await runThroughSdk(
       harness.client,
-      newSessionId(),
+      sessionId,
       "head -c 2097152 /dev/zero > big.bin; echo status=$?; stat -c %s big.bin",
     );
     const [status, size] = result.stdout.trim().split("\n");

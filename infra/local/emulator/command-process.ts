@@ -65,7 +65,7 @@ export function runCommand(run: CommandRun, namespace: SessionNamespace): Promis
   const { out, fault } = run;
   out.write(frames.contentStart());
 
-  const child = namespace.spawn(["bash", "-c", run.command], {
+  const child = namespace.spawnCommand(run.command, {
     env: run.env,
     cwd: run.cwd,
     ...(run.maxFileBytes === undefined ? {} : { maxFileBytes: run.maxFileBytes }),

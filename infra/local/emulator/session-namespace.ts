@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { readdir, readlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { Writable } from "node:stream";
 
 /**
  * A session's private mount namespace, where session storage is bind-mounted at the mount path.
@@ -69,6 +70,26 @@ function withFileSizeLimit(
   return { argv, env: { ...env, BASH_ENV: limitScript, [FSIZE_VARIABLE]: String(Math.floor(bytes / 1024)) } };
 }
 
+/**
+ * The waiting process: reads the file-size limit (1024-byte blocks, or "unlimited") and the command text from fd 3,
+ * closes it, sets the limit, and execs a fresh `bash -c` (same pid, so it stays its process group's leader). stdin
+ * is /dev/null, as for every command.
+ */
+const WAITING_COMMAND = `IFS= read -r blocks <&3 || exit 125
+IFS= read -r -d '' command <&3
+exec 3<&-
+[ "$blocks" = unlimited ] || ulimit -f "$blocks"
+exec bash -c "$command"`;
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
 const HOW_TO_FIX =
   "The emulator gives each session a private mount namespace so commands see session storage at the mount path. " +
   "Run it as root (e.g. in a Linux container or VM), or enable unprivileged user namespaces " +
@@ -103,6 +124,11 @@ export interface SpawnInsideOptions {
 }
 
 export class SessionNamespace {
+  private warm:
+    | { readonly child: ChildProcess; readonly env: NodeJS.ProcessEnv; readonly cwd: string }
+    | undefined;
+  private closed = false;
+
   private constructor(
     private readonly holder: ChildProcess,
     readonly holderPid: number,
@@ -149,21 +175,64 @@ export class SessionNamespace {
   /** Starts argv inside the namespace as the leader of a new process group (so the group can be killed). */
   spawn(argv: readonly string[], options: SpawnInsideOptions): ChildProcess {
     const stdio = options.stdio ?? "pipe";
-    const directory = enterDirectory(options.cwd);
     const limited = withFileSizeLimit(this.limitScript, argv, options.env, options.maxFileBytes);
+    return this.spawnRaw(limited.argv, limited.env, options.cwd, ["ignore", stdio, stdio]);
+  }
+
+  private spawnRaw(
+    argv: readonly string[],
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    stdio: ("ignore" | "pipe")[],
+  ): ChildProcess {
+    const directory = enterDirectory(cwd);
     return spawn(
       "nsenter",
-      [
-        "-t",
-        String(this.holderPid),
-        ...nsenterFlags,
-        ...directory.flags,
-        "--",
-        ...directory.prefix,
-        ...limited.argv,
-      ],
-      { detached: true, env: limited.env, stdio: ["ignore", stdio, stdio], cwd: "/" },
+      ["-t", String(this.holderPid), ...nsenterFlags, ...directory.flags, "--", ...directory.prefix, ...argv],
+      { detached: true, env, stdio, cwd: "/" },
     );
+  }
+
+  /**
+   * Starts a command as a fresh `bash -c` in its own process group. When a waiting process is ready (started
+   * earlier with the same environment and directory), the command only has to be written to it: the fork of this
+   * process and nsenter's setns stay off the command's path. Otherwise the command starts directly.
+   */
+  spawnCommand(command: string, options: Omit<SpawnInsideOptions, "stdio">): ChildProcess {
+    const warm = this.warm;
+    this.warm = undefined;
+    const usable =
+      warm && warm.env === options.env && warm.cwd === options.cwd && warm.child.exitCode === null;
+    if (!usable) {
+      if (warm) killGroup(warm.child.pid);
+      const child = this.spawn(["bash", "-c", command], options);
+      child.once("exit", () => this.prewarm(options));
+      return child;
+    }
+    const blocks =
+      options.maxFileBytes === undefined
+        ? "unlimited"
+        : String(Math.floor(Math.max(0, options.maxFileBytes) / 1024));
+    (warm.child.stdio[3] as Writable | null)?.end(`${blocks}\n${command}\0`);
+    // The next one starts once this command is over, so it never competes with the command for the CPU.
+    warm.child.once("exit", () => this.prewarm(options));
+    return warm.child;
+  }
+
+  /** Starts the next command's waiting process in the background. */
+  private prewarm(options: Omit<SpawnInsideOptions, "stdio">): void {
+    setImmediate(() => {
+      if (this.closed || this.warm) return;
+      const child = this.spawnRaw(["bash", "-c", WAITING_COMMAND], options.env, options.cwd, [
+        "ignore",
+        "pipe",
+        "pipe",
+        "pipe",
+      ]);
+      child.on("error", () => undefined);
+      child.stdio[3]?.on("error", () => undefined);
+      this.warm = { child, env: options.env, cwd: options.cwd };
+    });
   }
 
   /** Kills every process inside the namespace, including those that left their process group. */
@@ -189,6 +258,9 @@ export class SessionNamespace {
 
   /** Kills everything inside, then the holder; the namespace (and its mounts) disappears with it. */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.warm) killGroup(this.warm.child.pid);
+    this.warm = undefined;
     await this.killAll();
     if (this.holder.exitCode === null && this.holder.signalCode === null) {
       const exited = once(this.holder, "exit");
