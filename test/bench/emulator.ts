@@ -5,7 +5,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { BedrockAgentCoreClient, InvokeAgentRuntimeCommandCommand } from "@aws-sdk/client-bedrock-agentcore";
+import {
+  BedrockAgentCoreClient,
+  InvokeAgentRuntimeCommandCommand,
+  type InvokeAgentRuntimeCommandCommandOutput,
+} from "@aws-sdk/client-bedrock-agentcore";
 import { EventStreamCodec } from "@smithy/core/event-streams";
 import { collectCommandStream } from "../../functions/lib/stream-collector.ts";
 import { type BenchRow, percentile, round } from "./bench-row.ts";
@@ -70,61 +74,51 @@ function timeProcess(command: string): Promise<number> {
   });
 }
 
-/** Consumes a command's stream through the SDK, sampling this process's RSS. */
-async function consume(
-  sdk: BedrockAgentCoreClient,
-  command: string,
-): Promise<{ ms: number; bytes: number; rssGrowthMb: number }> {
-  const rssBefore = process.memoryUsage.rss();
-  let rssPeak = rssBefore;
-  const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-  }, 20);
-  const started = performance.now();
-  const response = await sdk.send(
-    new InvokeAgentRuntimeCommandCommand({
-      agentRuntimeArn: RUNTIME_ARN,
-      runtimeSessionId: SESSION_ID,
-      body: { command, timeout: 600 },
-    }),
-  );
+type CommandStream = InvokeAgentRuntimeCommandCommandOutput["stream"];
+
+/** Counts stdout bytes as the SDK yields them; a stream without contentStop is an error. */
+async function countBytes(stream: CommandStream | undefined): Promise<number> {
   let bytes = 0;
   let stopped = false;
-  for await (const event of response.stream ?? []) {
+  for await (const event of stream ?? []) {
     const delta = event.chunk?.contentDelta;
     if (delta?.stdout) bytes += delta.stdout.length;
     if (event.chunk?.contentStop) stopped = true;
   }
-  clearInterval(sampler);
   if (!stopped) throw new Error("stream ended without contentStop");
-  return { ms: performance.now() - started, bytes, rssGrowthMb: (rssPeak - rssBefore) / 1024 / 1024 };
+  return bytes;
 }
 
-/** Consumes a command's stream with the tasks' own collector (digests, redaction, byte and line counts). */
-async function consumeWithCollector(
+/** The tasks' own collector (digests, redaction, byte and line counts). */
+async function collectBytes(stream: CommandStream | undefined): Promise<number> {
+  return (await collectCommandStream(stream, { headBytes: 2048, tailBytes: 6144 })).stdout.bytes;
+}
+
+/** Runs a command through the SDK and reads its stream with `read`, sampling this process's RSS meanwhile. */
+async function consume(
   sdk: BedrockAgentCoreClient,
   command: string,
+  read: (stream: CommandStream | undefined) => Promise<number> = countBytes,
 ): Promise<{ ms: number; bytes: number; rssGrowthMb: number }> {
   const rssBefore = process.memoryUsage.rss();
   let rssPeak = rssBefore;
   const sampler = setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   }, 20);
-  const started = performance.now();
-  const response = await sdk.send(
-    new InvokeAgentRuntimeCommandCommand({
-      agentRuntimeArn: RUNTIME_ARN,
-      runtimeSessionId: SESSION_ID,
-      body: { command, timeout: 600 },
-    }),
-  );
-  const collected = await collectCommandStream(response.stream, { headBytes: 2048, tailBytes: 6144 });
-  clearInterval(sampler);
-  return {
-    ms: performance.now() - started,
-    bytes: collected.stdout.bytes,
-    rssGrowthMb: (rssPeak - rssBefore) / 1024 / 1024,
-  };
+  try {
+    const started = performance.now();
+    const response = await sdk.send(
+      new InvokeAgentRuntimeCommandCommand({
+        agentRuntimeArn: RUNTIME_ARN,
+        runtimeSessionId: SESSION_ID,
+        body: { command, timeout: 600 },
+      }),
+    );
+    const bytes = await read(response.stream);
+    return { ms: performance.now() - started, bytes, rssGrowthMb: (rssPeak - rssBefore) / 1024 / 1024 };
+  } finally {
+    clearInterval(sampler);
+  }
 }
 
 /** A server that replays pre-encoded 64 KB events: the fastest the SDK can decode (its ceiling here). */
@@ -198,7 +192,7 @@ export async function emulatorBenchRows(
     const emulatorPeak = await statusKb(child.pid!, "VmHWM");
     if (endToEnd.bytes !== outputBytes)
       throw new Error(`expected ${outputBytes} bytes, got ${endToEnd.bytes}`);
-    const withCollector = await consumeWithCollector(sdk, produce);
+    const withCollector = await consume(sdk, produce, collectBytes);
     if (withCollector.bytes !== outputBytes)
       throw new Error(`collector saw ${withCollector.bytes} bytes, not ${outputBytes}`);
 
