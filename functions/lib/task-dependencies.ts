@@ -1,9 +1,10 @@
 import type { BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
 import { S3Client } from "@aws-sdk/client-s3";
 import { agentCoreClient } from "./agentcore-client.ts";
-import { type ArtifactStore, createArtifactStore } from "./artifact-store.ts";
+import type { ArtifactStore } from "./artifact-store.ts";
 import type { CommandRunnerDependencies } from "./command-runner.ts";
 import { loadConfig, type TaskConfig } from "./config.ts";
+import { createArtifactStore } from "./create-artifact-store.ts";
 import { tracer } from "./observability.ts";
 
 /**
