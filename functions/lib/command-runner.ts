@@ -4,8 +4,9 @@ import {
   type InvokeAgentRuntimeCommandCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore";
 import { assertSessionId } from "./agentcore-client.ts";
-import { isNetworkError, toRepairError } from "./agentcore-errors.ts";
+import { toRepairError } from "./agentcore-errors.ts";
 import type { ArtifactStore, ArtifactWriter } from "./artifact-store.ts";
+import { isNetworkError } from "./aws-failure-class.ts";
 import { commandHash } from "./command-hash.ts";
 import type { CommandOutcome, CommandPurpose } from "./contracts.ts";
 import {
