@@ -17,6 +17,7 @@ import {
   TransientError,
   ValidationFailedError,
 } from "./errors.ts";
+import { FailureDigestBuilder } from "./failure-digest/failure-digest.ts";
 import { appendLedger, LEDGER_COMMAND_MAX } from "./ledger.ts";
 import { logger, recordCommandMetrics, recordThrottle } from "./observability.ts";
 import { redactBounded } from "./redaction.ts";
@@ -68,6 +69,12 @@ export interface CommandRun {
   readonly keepOutput?: boolean;
   /** Recorded as a detached command (its output was produced earlier by a background run). */
   readonly detached?: boolean;
+  /**
+   * Read every line of the output for a failure digest while it streams (validation commands); the workspace path
+   * makes the locations relative. The outcome's `failure` is then the digest, whatever the exit code (a detached
+   * run's output is read by a command of its own, whose exit code is not the run's).
+   */
+  readonly failureDigest?: { readonly workspacePath: string };
 }
 
 export function validateCommandSize(script: string, field = "command"): void {
@@ -144,12 +151,16 @@ export async function runCommandInSession(
     throw mapped;
   }
 
+  const failure = run.failureDigest
+    ? new FailureDigestBuilder({ workspacePath: run.failureDigest.workspacePath })
+    : undefined;
   let collected: CollectedCommand;
   try {
     collected = await collectCommandStream(response.stream, {
       headBytes: deps.digest.headBytes,
       tailBytes: deps.digest.tailBytes,
       ...(writer ? { sink: writer } : {}),
+      ...(failure ? { reader: failure } : {}),
     });
   } catch (error) {
     if (error instanceof CommandStreamBrokenError) {
@@ -185,6 +196,7 @@ export async function runCommandInSession(
     stdout: collected.stdout,
     stderr: collected.stderr,
     artifactUri,
+    ...(failure ? { failure: failure.digest() } : {}),
   };
   if (run.record !== false) await recordCommandOutcome(deps, run, outcome);
   return outcome;

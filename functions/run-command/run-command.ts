@@ -64,10 +64,20 @@ export interface RunCommandDependencies extends CommandRunnerDependencies {
   readonly remainingTimeMs: () => number;
 }
 
+/**
+ * Every outcome carries `failure` (the state machine's ResultSelector reads it): a validation that did not pass
+ * has the digest read from its whole output as it streamed; anything else has null.
+ */
 export async function runCommand(
   deps: RunCommandDependencies,
   input: RunCommandInput,
 ): Promise<CommandOutcome> {
+  const outcome = await runOrPoll(deps, input);
+  const passed = outcome.status === "COMPLETED" && outcome.exitCode === 0;
+  return { ...outcome, failure: passed || outcome.pending ? null : (outcome.failure ?? null) };
+}
+
+async function runOrPoll(deps: RunCommandDependencies, input: RunCommandInput): Promise<CommandOutcome> {
   const timeoutSeconds = input.timeoutSeconds ?? input.request.limits.commandTimeoutSeconds;
   validateTimeout(timeoutSeconds);
   const run: CommandRun = {
@@ -82,6 +92,7 @@ export async function runCommand(
     command: input.command,
     script: inWorkspace(input.request.workspacePath, deps.config.toolCacheDir, input.command),
     timeoutSeconds,
+    ...(input.purpose === "validation" ? { failureDigest: { workspacePath: input.request.workspacePath } } : {}),
   };
 
   if (input.pending) return pollDetached(deps, input, run, input.pending.runId);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { FailureDigest } from "../../functions/lib/contracts.ts";
-import { DEFAULT_DIGEST_LIMITS, digestOutput } from "../../functions/parse-exit-code/failure-digest.ts";
+import { DEFAULT_DIGEST_LIMITS, digestOutput } from "../../functions/lib/failure-digest/failure-digest.ts";
 import { handler } from "../../functions/parse-exit-code/handler.ts";
-import { digestText, linesOf } from "../../functions/parse-exit-code/output-text.ts";
+import { digestText, linesOf } from "../../functions/lib/failure-digest/output-text.ts";
 import { classifyOutcome } from "../../functions/parse-exit-code/parse-exit-code.ts";
 import { fixture, keptDigest, outcome } from "./parse-exit-code-support.ts";
 
