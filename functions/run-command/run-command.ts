@@ -92,7 +92,9 @@ async function runOrPoll(deps: RunCommandDependencies, input: RunCommandInput): 
     command: input.command,
     script: inWorkspace(input.request.workspacePath, deps.config.toolCacheDir, input.command),
     timeoutSeconds,
-    ...(input.purpose === "validation" ? { failureDigest: { workspacePath: input.request.workspacePath } } : {}),
+    ...(input.purpose === "validation"
+      ? { failureDigest: { workspacePath: input.request.workspacePath } }
+      : {}),
   };
 
   if (input.pending) return pollDetached(deps, input, run, input.pending.runId);

@@ -232,13 +232,18 @@ export class FailureDigestBuilder {
         [stdout.running[i], stderr.running[i]].some((r) => r && !r.findings.isEmpty),
     );
     const chosen = index === -1 ? [] : [stdout.running[index], stderr.running[index]];
-    const found = chosen.map((r) => r?.findings.result() ?? { failingTests: [], locations: [], firstErrors: [] });
+    const found = chosen.map(
+      (r) => r?.findings.result() ?? { failingTests: [], locations: [], firstErrors: [] },
+    );
     const merge = <T>(pick: (f: (typeof found)[number]) => readonly T[], key: (item: T) => string): T[] => {
       const seen = new Map<string, T>();
       for (const item of found.flatMap(pick)) if (!seen.has(key(item))) seen.set(key(item), item);
       return [...seen.values()].slice(0, limits.maxEntries);
     };
-    const failingTests = merge((f) => f.failingTests, (t) => t);
+    const failingTests = merge(
+      (f) => f.failingTests,
+      (t) => t,
+    );
     const reported = chosen.map((r) => r?.findings.reportedTotal).filter((n) => n !== undefined);
     const counted = chosen.reduce((sum, r) => sum + (r?.findings.failingCount ?? 0), 0);
     const failingCount = Math.max(reported.length > 0 ? Math.max(...reported) : counted, failingTests.length);
@@ -256,11 +261,17 @@ export class FailureDigestBuilder {
       tool,
       failingTests: failingTests.map(redact),
       failingCount,
-      locations: merge((f) => f.locations, (l) => `${l.file}:${l.line ?? ""}:${l.column ?? ""}`).map((l) => ({
+      locations: merge(
+        (f) => f.locations,
+        (l) => `${l.file}:${l.line ?? ""}:${l.column ?? ""}`,
+      ).map((l) => ({
         ...l,
         file: redact(l.file),
       })),
-      firstErrors: merge((f) => f.firstErrors, (e) => e).map(redact),
+      firstErrors: merge(
+        (f) => f.firstErrors,
+        (e) => e,
+      ).map(redact),
       excerpt: redact(text),
     };
     return boundDigest(digest, limits.maxDigestBytes);

@@ -26,7 +26,8 @@ const TIMED_OUT = /^panic: test timed out after /;
 /** Go 1.20+ lists the tests still running under the timeout panic: `running tests:` then `\tTestX (2s)`. */
 const RUNNING_TEST = /^\t(\S+) \([^)]*\)$/;
 /** Older Go: the goroutine dump shows the test function, `example.com/shop/slow.TestX(0xc000...)`. */
-const TEST_FUNCTION_FRAME = /^(?:[\w.~-]+\/)*[\w.~-]+\.((?:Test|Benchmark|Fuzz)[A-Z0-9_]\w*|(?:Test|Benchmark|Fuzz))(?:\.func\d+)*\(/;
+const TEST_FUNCTION_FRAME =
+  /^(?:[\w.~-]+\/)*[\w.~-]+\.((?:Test|Benchmark|Fuzz)[A-Z0-9_]\w*|(?:Test|Benchmark|Fuzz))(?:\.func\d+)*\(/;
 const MAX_NAMES = 200;
 
 class GoTestRecognizer implements LineRecognizer {

@@ -133,7 +133,8 @@ class NodeTestRecognizer implements LineRecognizer {
     if (!match) return false;
     const indent = match[1]?.length ?? 0;
     const name = (result ? result[3] : match[2]) ?? "";
-    const closesSuite = result !== null && this.#specSuites.some((s) => s.indent === indent && s.name === name);
+    const closesSuite =
+      result !== null && this.#specSuites.some((s) => s.indent === indent && s.name === name);
     while ((this.#specSuites.at(-1)?.indent ?? -1) >= indent) this.#specSuites.pop();
     if (start) {
       if (this.#specSuites.length < 32) this.#specSuites.push({ indent, name });
