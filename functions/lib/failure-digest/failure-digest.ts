@@ -130,11 +130,22 @@ class StreamReader {
       return { definition, findings, recognizer: definition.create(findings) };
     });
     this.excerpt = new Excerpt(limits.excerptHeadChars, limits.excerptTailChars);
+    this.#reading = this.running.length;
   }
+
+  /**
+   * Recognizers after the first one that recognised its tool and found something can never be chosen (both only
+   * ever become true), so they stop reading: on a long output, usually only one or a few recognizers run.
+   */
+  #reading: number;
 
   consume(line: string): void {
     this.excerpt.add(line);
-    for (const { recognizer } of this.running) recognizer.consume(line);
+    for (let i = 0; i < this.#reading; i++) {
+      const { recognizer, findings } = this.running[i] as Running;
+      recognizer.consume(line);
+      if (recognizer.recognised && !findings.isEmpty) this.#reading = i + 1;
+    }
   }
 
   finish(): void {

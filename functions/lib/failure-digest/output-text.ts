@@ -18,7 +18,8 @@ export function cleanLine(raw: string): string {
   const lastReturn = line.lastIndexOf("\r");
   if (lastReturn !== -1) line = line.slice(lastReturn + 1);
   if (line.length > MAX_LINE_CHARS * 4) line = line.slice(0, MAX_LINE_CHARS * 4);
-  line = line.replace(ANSI_SEQUENCE, "");
+  // Most lines have no escape: skipping the scan keeps the streaming digest cheap per line.
+  if (line.includes("\u001b")) line = line.replace(ANSI_SEQUENCE, "");
   return line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line;
 }
 
