@@ -18,7 +18,7 @@ import {
   ValidationFailedError,
 } from "./errors.ts";
 import { FailureDigestBuilder } from "./failure-digest/failure-digest.ts";
-import { appendLedger, LEDGER_COMMAND_MAX } from "./ledger.ts";
+import { appendLedger, LEDGER_COMMAND_MAX, LEDGER_FAILING_TESTS_MAX } from "./ledger.ts";
 import { logger, recordCommandMetrics, recordThrottle } from "./observability.ts";
 import { redactBounded } from "./redaction.ts";
 import { commandOutputKey } from "./run-artifacts.ts";
@@ -282,6 +282,15 @@ export async function recordCommandOutcome(
         ? { requestedTimeoutSeconds: run.requestedTimeoutSeconds }
         : {}),
       ...(run.detached ? { detached: true } : {}),
+      ...(outcome.failure && !(outcome.status === "COMPLETED" && outcome.exitCode === 0)
+        ? {
+            failure: {
+              tool: outcome.failure.tool,
+              failingCount: outcome.failure.failingCount ?? outcome.failure.failingTests.length,
+              failingTests: outcome.failure.failingTests.slice(0, LEDGER_FAILING_TESTS_MAX),
+            },
+          }
+        : {}),
     });
   } catch (error) {
     throw bookkeepingFailure(error, "recording it in the ledger", {

@@ -1,6 +1,6 @@
 import { parse } from "@aws-lambda-powertools/parser";
 import { z } from "zod";
-import type { CommandOutcome, FailureDigest, Verdict } from "../lib/contracts.ts";
+import type { FailureDigest, Verdict } from "../lib/contracts.ts";
 import {
   DEFAULT_DIGEST_LIMITS,
   type DigestLimits,
