@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { BenchRow } from "./bench-row.ts";
 import { emulatorBenchRows } from "./emulator.ts";
+import { failureDigestBenchRows } from "./failure-digest.ts";
 import { orchestrationBenchRows } from "./orchestration.ts";
 import { policyBenchRows } from "./policy.ts";
 
@@ -12,6 +13,8 @@ const groups: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   emulator: (quick) => emulatorBenchRows(quick ? { outputBytes: 64 * 1024 * 1024, roundTrips: 20 } : {}),
   orchestration: (quick) => orchestrationBenchRows(quick ? { runs: 2 } : {}),
   policy: (quick) => policyBenchRows(quick ? { rounds: 3 } : {}),
+  "failure-digest": (quick) =>
+    failureDigestBenchRows(quick ? { outputBytes: 8 * 1024 * 1024, rounds: 1 } : {}),
 };
 
 function table(rows: readonly BenchRow[]): string {

@@ -3,7 +3,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildReport, renderMarkdown } from "../../functions/finalize/report.ts";
 import { readLedger } from "../../functions/lib/ledger.ts";
-import { parseTaskInput } from "../../functions/lib/task-input.ts";
+import { parseTaskInput, requestInStateSchema } from "../../functions/lib/task-input.ts";
 import { classifyOutcome } from "../../functions/parse-exit-code/parse-exit-code.ts";
 import {
   type RunCommandDependencies,
@@ -29,7 +29,7 @@ const agentCore = mockClient(BedrockAgentCoreClient);
 describe("the report's failing tests, from the first validation to the last", () => {
   let artifacts: TemporaryStore;
   let deps: RunCommandDependencies;
-  const request = repairRequest();
+  const request = requestInStateSchema.parse(repairRequest());
 
   beforeEach(async () => {
     agentCore.reset();
