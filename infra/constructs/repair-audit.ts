@@ -79,7 +79,6 @@ export class RepairAudit extends Construct {
       metricName: APPROVAL_DENIED_FILTER.metricName,
       statistic: "Sum",
       period: fiveMinutes,
-      label: "Approvals denied",
     });
     this.approvalsDenied = denied.createAlarm(this, "ApprovalsDenied", {
       ...atLeastOnce,
@@ -126,7 +125,7 @@ export class RepairAudit extends Construct {
     this.dashboard.addWidgets(
       graph("Approvals", [
         sum("ApprovalsRequested", "Requested"),
-        denied,
+        denied.with({ label: "Denied" }),
         sum("ApprovalDecisionsRefused", "Decisions refused (bad or replayed token)"),
       ]),
       graph("Approval wait (s)", [
@@ -143,7 +142,7 @@ export class RepairAudit extends Construct {
       ]),
       graph("Commands and egress refused", [
         denied.with({ label: "Commands or changes denied by a person" }),
-        ...(props.refusedEgress ? [props.refusedEgress] : []),
+        ...(props.refusedEgress ? [props.refusedEgress.with({ label: "Egress refused by the firewall" })] : []),
       ]),
     );
   }

@@ -368,7 +368,6 @@ export class SessionNetwork extends Construct {
       metricName: EGRESS_REFUSED_METRIC,
       statistic: "Sum",
       period: Duration.minutes(5),
-      label: "Egress refused by the firewall",
     });
     return { firewall, alertLogs, refusedEgress };
   }
