@@ -14,7 +14,7 @@ import {
   assertApprovalTtl,
 } from "./constructs/approval-api.ts";
 import { ArtifactBucket } from "./constructs/artifact-bucket.ts";
-import { egressCostAtRest, EGRESS_BLOCKS } from "./constructs/egress.ts";
+import { EGRESS_BLOCKS, egressCostAtRest } from "./constructs/egress.ts";
 import { RepairAlarms } from "./constructs/repair-alarms.ts";
 import { RepairAudit } from "./constructs/repair-audit.ts";
 import { RepairFunction } from "./constructs/repair-function.ts";
@@ -407,7 +407,11 @@ export class RepairStack extends Stack {
     });
     const egress = this.runtime.egress;
     if (egress) {
-      const cost = egressCostAtRest(egress, network?.interfaceEndpointCount ?? 0, network?.availabilityZones ?? 0);
+      const cost = egressCostAtRest(
+        egress,
+        network?.interfaceEndpointCount ?? 0,
+        network?.availabilityZones ?? 0,
+      );
       new CfnOutput(this, "SessionEgress", { value: egress, description: EGRESS_BLOCKS[egress] });
       new CfnOutput(this, "SessionEgressMonthlyCostAtRest", {
         value: `${cost.monthlyUsd.toFixed(2)} USD`,

@@ -223,7 +223,9 @@ export class RepairRuntime extends Construct {
       maxSessionDuration: Duration.hours(8),
       // Inline, so the runtime (which depends on the role) never starts before its rights exist.
       inlinePolicies: {
-        Session: new iam.PolicyDocument({ statements: runtimeRoleStatements(repositoryArn, modelArns, logResourceArns, this.packages) }),
+        Session: new iam.PolicyDocument({
+          statements: runtimeRoleStatements(repositoryArn, modelArns, logResourceArns, this.packages),
+        }),
       },
     });
     this.executionRole = executionRole;
@@ -271,7 +273,11 @@ export class RepairRuntime extends Construct {
   }
 
   /** The execution role's wildcards, each with why it cannot be narrower. */
-  private acknowledgeExecutionRole(role: iam.Role, modelArns: readonly string[], logResourceArns: readonly string[]): void {
+  private acknowledgeExecutionRole(
+    role: iam.Role,
+    modelArns: readonly string[],
+    logResourceArns: readonly string[],
+  ): void {
     acknowledge(
       role,
       "AwsSolutions-IAM5[Resource::*]",
@@ -333,7 +339,12 @@ export function runtimeRoleStatements(
     }),
     new iam.PolicyStatement({
       sid: "RuntimeLogs",
-      actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      actions: [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "logs:DescribeLogStreams",
+      ],
       resources: [...logResourceArns],
     }),
     ...packages.readStatements(),

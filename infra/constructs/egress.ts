@@ -94,7 +94,8 @@ export function egressCostAtRest(
   availabilityZones: number,
 ): EgressCost {
   const p = US_EAST_1_PRICES;
-  if (mode === "public") return { interfaceEndpoints: 0, natGateways: 0, firewallEndpoints: 0, monthlyUsd: 0 };
+  if (mode === "public")
+    return { interfaceEndpoints: 0, natGateways: 0, firewallEndpoints: 0, monthlyUsd: 0 };
   const interfaceEndpoints = interfaceEndpointServices * availabilityZones;
   const natGateways = mode === "allow-list" ? 1 : 0;
   const firewallEndpoints = mode === "allow-list" ? 1 : 0;

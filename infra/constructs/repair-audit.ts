@@ -142,7 +142,9 @@ export class RepairAudit extends Construct {
       ]),
       graph("Commands and egress refused", [
         denied.with({ label: "Commands or changes denied by a person" }),
-        ...(props.refusedEgress ? [props.refusedEgress.with({ label: "Egress refused by the firewall" })] : []),
+        ...(props.refusedEgress
+          ? [props.refusedEgress.with({ label: "Egress refused by the firewall" })]
+          : []),
       ]),
     );
   }

@@ -116,7 +116,11 @@ export class SessionNetwork extends Construct {
       description: "agentcore-repair VPC interface endpoints: HTTPS from the session",
       allowAllOutbound: false,
     });
-    this.endpointSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(443), "HTTPS from the session");
+    this.endpointSecurityGroup.addIngressRule(
+      this.securityGroup,
+      ec2.Port.tcp(443),
+      "HTTPS from the session",
+    );
     this.securityGroup.addEgressRule(this.endpointSecurityGroup, ec2.Port.tcp(443), "HTTPS to the endpoints");
 
     this.s3Endpoint = this.vpc.addGatewayEndpoint("S3", {
@@ -258,7 +262,8 @@ export class SessionNetwork extends Construct {
   }
 
   private addFirewall(allowList: readonly string[]) {
-    const name = (suffix: string) => `${Names.uniqueResourceName(this, { maxLength: 100, separator: "-" })}-${suffix}`;
+    const name = (suffix: string) =>
+      `${Names.uniqueResourceName(this, { maxLength: 100, separator: "-" })}-${suffix}`;
     const homeNet = { ipSets: { HOME_NET: { definition: [this.vpc.vpcCidrBlock] } } };
     const allowed = new nfw.CfnRuleGroup(this, "AllowedHosts", {
       ruleGroupName: name("allowed-hosts"),

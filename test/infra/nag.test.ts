@@ -132,7 +132,11 @@ describe("the runtime created from an image", () => {
             Statement: Match.arrayWith([
               Match.objectLike({
                 Sid: "AgentImagePull",
-                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                Action: [
+                  "ecr:BatchGetImage",
+                  "ecr:GetDownloadUrlForLayer",
+                  "ecr:BatchCheckLayerAvailability",
+                ],
                 Resource: "arn:aws:ecr:us-east-1:123456789012:repository/repair-agent",
               }),
             ]),

@@ -2,10 +2,15 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Annotations, Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readAppSettings } from "../../infra/context.ts";
-import { defaultEgressAllowList, EGRESS_MODES, egressCostAtRest, US_EAST_1_PRICES } from "../../infra/constructs/egress.ts";
+import {
+  defaultEgressAllowList,
+  EGRESS_MODES,
+  egressCostAtRest,
+  US_EAST_1_PRICES,
+} from "../../infra/constructs/egress.ts";
 import { APPROVAL_DENIED_FILTER, DASHBOARD_METRICS } from "../../infra/constructs/repair-audit.ts";
 import { EGRESS_REFUSED_METRIC, S3_ENDPOINT_STATEMENT_IDS } from "../../infra/constructs/session-network.ts";
+import { readAppSettings } from "../../infra/context.ts";
 import { PROJECT_ROOT, type RepairStackProps } from "../../infra/stack.ts";
 import {
   actionsOf,
@@ -57,12 +62,17 @@ const json = (value: unknown) => JSON.stringify(value);
 function allRoleStatements(template: Template): { role: string; statement: PolicyStatementJson }[] {
   const found: { role: string; statement: PolicyStatementJson }[] = [];
   for (const [, policy] of resources(template, "AWS::IAM::Policy")) {
-    const props = policy.Properties as { PolicyDocument: { Statement: PolicyStatementJson[] }; Roles?: { Ref: string }[] };
+    const props = policy.Properties as {
+      PolicyDocument: { Statement: PolicyStatementJson[] };
+      Roles?: { Ref: string }[];
+    };
     for (const role of props.Roles ?? [])
       for (const statement of props.PolicyDocument.Statement) found.push({ role: role.Ref, statement });
   }
   for (const [roleId, role] of resources(template, "AWS::IAM::Role")) {
-    const inline = (role.Properties.Policies ?? []) as { PolicyDocument: { Statement: PolicyStatementJson[] } }[];
+    const inline = (role.Properties.Policies ?? []) as {
+      PolicyDocument: { Statement: PolicyStatementJson[] };
+    }[];
     for (const policy of inline)
       for (const statement of policy.PolicyDocument.Statement) found.push({ role: roleId, statement });
   }
@@ -147,7 +157,9 @@ describe("egress=isolated (the default when the stack creates the runtime)", () 
 
   it("creates endpoints for exactly what a session needs", () => {
     const { template } = isolated();
-    const services = resources(template, "AWS::EC2::VPCEndpoint").map(([, endpoint]) => endpointService(endpoint));
+    const services = resources(template, "AWS::EC2::VPCEndpoint").map(([, endpoint]) =>
+      endpointService(endpoint),
+    );
 
     expect(services.sort()).toEqual([
       "bedrock-runtime",
@@ -170,7 +182,8 @@ describe("egress=isolated (the default when the stack creates the runtime)", () 
     expect(interfaces).toHaveLength(7);
     for (const [id, endpoint] of interfaces) {
       expect(endpoint.Properties.PrivateDnsEnabled, id).toBe(true);
-      const statements = (endpoint.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement;
+      const statements = (endpoint.Properties.PolicyDocument as { Statement: PolicyStatementJson[] })
+        .Statement;
       expect(statements.length, id).toBeGreaterThan(0);
       for (const statement of statements) {
         expect(json(statement.Condition), id).toContain('"aws:PrincipalAccount":{"Ref":"AWS::AccountId"}');
@@ -192,18 +205,25 @@ describe("egress=isolated (the default when the stack creates the runtime)", () 
     // move data to other buckets through it; ECR layers and CodeArtifact assets are read-only exceptions.
     const { template } = isolated();
     const s3 = only(
-      resources(template, "AWS::EC2::VPCEndpoint").filter(([, endpoint]) => endpoint.Properties.VpcEndpointType === "Gateway"),
+      resources(template, "AWS::EC2::VPCEndpoint").filter(
+        ([, endpoint]) => endpoint.Properties.VpcEndpointType === "Gateway",
+      ),
       "gateway endpoints",
     )[1];
-    const statements = (s3.Properties.PolicyDocument as { Statement: (PolicyStatementJson & { Sid: string })[] })
-      .Statement;
+    const statements = (
+      s3.Properties.PolicyDocument as { Statement: (PolicyStatementJson & { Sid: string })[] }
+    ).Statement;
     const bySid = new Map(statements.map((statement) => [statement.Sid, statement]));
 
     expect([...bySid.keys()].sort()).toEqual(Object.values(S3_ENDPOINT_STATEMENT_IDS).sort());
     const storage = bySid.get(S3_ENDPOINT_STATEMENT_IDS.sessionStorage)!;
-    expect(actionsOf(storage)).toEqual(expect.arrayContaining(["s3:GetObject", "s3:PutObject", "s3:ListBucket"]));
+    expect(actionsOf(storage)).toEqual(
+      expect.arrayContaining(["s3:GetObject", "s3:PutObject", "s3:ListBucket"]),
+    );
     expect(resourcesOf(storage)).toEqual(["*"]);
-    expect(storage.Condition).toEqual({ StringNotEquals: { "aws:PrincipalAccount": { Ref: "AWS::AccountId" } } });
+    expect(storage.Condition).toEqual({
+      StringNotEquals: { "aws:PrincipalAccount": { Ref: "AWS::AccountId" } },
+    });
     expect(json(bySid.get(S3_ENDPOINT_STATEMENT_IDS.imageLayers))).toContain("-starport-layer-bucket/*");
     for (const sid of [S3_ENDPOINT_STATEMENT_IDS.imageLayers, S3_ENDPOINT_STATEMENT_IDS.packageAssets]) {
       expect(actionsOf(bySid.get(sid)!)).toEqual(["s3:GetObject"]);
@@ -219,7 +239,9 @@ describe("egress=isolated (the default when the stack creates the runtime)", () 
     const runtime = only(resources(template, "AWS::BedrockAgentCore::Runtime"), "runtimes")[1];
     const environment = json(runtime.Properties.EnvironmentVariables);
 
-    expect(environment).toMatch(/"NPM_CONFIG_REGISTRY":\{"Fn::Join":\["",\["https:\/\/agentcore-repair-".*\/npm\/npm-store\/"\]\]\}/);
+    expect(environment).toMatch(
+      /"NPM_CONFIG_REGISTRY":\{"Fn::Join":\["",\["https:\/\/agentcore-repair-".*\/npm\/npm-store\/"\]\]\}/,
+    );
     expect(environment).toMatch(/"PIP_INDEX_URL":\{"Fn::Join":.*\/pypi\/pypi-store\/simple\/"\]\]\}/);
     expect(environment).toContain('"CODEARTIFACT_DOMAIN":"agentcore-repair"');
   });
@@ -230,38 +252,74 @@ describe("the runtime's execution role", () => {
     AgentModel: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
     AgentImagePull: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
     ImageRegistryLogin: ["ecr:GetAuthorizationToken"],
-    RuntimeLogs: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+    RuntimeLogs: [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "logs:DescribeLogStreams",
+    ],
     PackageMirrorToken: ["codeartifact:GetAuthorizationToken"],
     PackageMirrorRead: ["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"],
     PackageMirrorBearerToken: ["sts:GetServiceBearerToken"],
   };
 
-  it.each(EGRESS_MODES)("has no statement beyond its model, image, logs and package reads (egress=%s)", (mode) => {
-    const { template } = stackFor(mode, created(mode === "isolated" ? {} : { egress: mode }));
-    const [roleId, role] = executionRole(template);
-    const statements = allRoleStatements(template).filter((entry) => entry.role === roleId);
+  it.each(EGRESS_MODES)(
+    "has no statement beyond its model, image, logs and package reads (egress=%s)",
+    (mode) => {
+      const { template } = stackFor(mode, created(mode === "isolated" ? {} : { egress: mode }));
+      const [roleId, role] = executionRole(template);
+      const statements = allRoleStatements(template).filter((entry) => entry.role === roleId);
 
-    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    expect(
-      Object.fromEntries(statements.map(({ statement }) => [(statement as { Sid?: string }).Sid, actionsOf(statement)])),
-    ).toEqual(EXPECTED);
-    const bySid = new Map(statements.map(({ statement }) => [(statement as { Sid?: string }).Sid, statement]));
-    expect(json(bySid.get("AgentModel")!.Resource)).toBe(
-      json([
-        { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":bedrock:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, `:inference-profile/${PROFILE_ID}`]] },
-        { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"]] },
-      ]),
-    );
-    expect(resourcesOf(bySid.get("AgentImagePull")!)).toEqual([
-      "arn:aws:ecr:us-east-1:123456789012:repository/repair-agent",
-    ]);
-    expect(json(bySid.get("RuntimeLogs")!.Resource)).toContain("/aws/bedrock-agentcore/runtimes/AgentCoreRepair_agent-*");
-    expect(bySid.get("PackageMirrorBearerToken")!.Condition).toEqual({
-      StringEquals: { "sts:AWSServiceName": "codeartifact.amazonaws.com" },
-    });
-    // Trusted by AgentCore for this runtime only.
-    expect(json(role.Properties.AssumeRolePolicyDocument)).toContain("runtime/AgentCoreRepair_agent*");
-  });
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(
+        Object.fromEntries(
+          statements.map(({ statement }) => [(statement as { Sid?: string }).Sid, actionsOf(statement)]),
+        ),
+      ).toEqual(EXPECTED);
+      const bySid = new Map(
+        statements.map(({ statement }) => [(statement as { Sid?: string }).Sid, statement]),
+      );
+      expect(json(bySid.get("AgentModel")!.Resource)).toBe(
+        json([
+          {
+            "Fn::Join": [
+              "",
+              [
+                "arn:",
+                { Ref: "AWS::Partition" },
+                ":bedrock:",
+                { Ref: "AWS::Region" },
+                ":",
+                { Ref: "AWS::AccountId" },
+                `:inference-profile/${PROFILE_ID}`,
+              ],
+            ],
+          },
+          {
+            "Fn::Join": [
+              "",
+              [
+                "arn:",
+                { Ref: "AWS::Partition" },
+                ":bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+              ],
+            ],
+          },
+        ]),
+      );
+      expect(resourcesOf(bySid.get("AgentImagePull")!)).toEqual([
+        "arn:aws:ecr:us-east-1:123456789012:repository/repair-agent",
+      ]);
+      expect(json(bySid.get("RuntimeLogs")!.Resource)).toContain(
+        "/aws/bedrock-agentcore/runtimes/AgentCoreRepair_agent-*",
+      );
+      expect(bySid.get("PackageMirrorBearerToken")!.Condition).toEqual({
+        StringEquals: { "sts:AWSServiceName": "codeartifact.amazonaws.com" },
+      });
+      // Trusted by AgentCore for this runtime only.
+      expect(json(role.Properties.AssumeRolePolicyDocument)).toContain("runtime/AgentCoreRepair_agent*");
+    },
+  );
 
   it("gets no Bedrock right at all when no model is configured (the sample agent's replay mode)", () => {
     const { template } = stackFor("replay", { runtime: { agentImageUri: EXAMPLE_IMAGE_URI } });
@@ -272,14 +330,19 @@ describe("the runtime's execution role", () => {
 
     expect(actions.some((action) => action.startsWith("bedrock:"))).toBe(false);
     expect(
-      resources(template, "AWS::EC2::VPCEndpoint").some(([, e]) => endpointService(e).endsWith("bedrock-runtime")),
+      resources(template, "AWS::EC2::VPCEndpoint").some(([, e]) =>
+        endpointService(e).endsWith("bedrock-runtime"),
+      ),
     ).toBe(false);
   });
 
   it("refuses to synthesize a wildcard model unless allowAnyModel is asked for by name", () => {
     expect(() =>
       buildStack({
-        runtime: { agentImageUri: EXAMPLE_IMAGE_URI, agentModelArns: ["arn:aws:bedrock:*::foundation-model/*"] },
+        runtime: {
+          agentImageUri: EXAMPLE_IMAGE_URI,
+          agentModelArns: ["arn:aws:bedrock:*::foundation-model/*"],
+        },
       }),
     ).toThrow(/agentModelArns entry "arn:aws:bedrock:\*::foundation-model\/\*" names no single model/);
 
@@ -297,16 +360,19 @@ describe("who can run commands in a session", () => {
     ["runtime ARN as a stack parameter", {}],
     ["existing runtime", { runtime: { runtimeArn: EXAMPLE_RUNTIME_ARN } }],
     ...EGRESS_MODES.map((mode) => [`created runtime, egress=${mode}`, created({ egress: mode })] as const),
-  ] as [string, RepairStackProps][])("only the command-runner role can call InvokeAgentRuntimeCommand (%s)", (_, props) => {
-    const { template } = buildStack(props);
-    const holders = allRoleStatements(template).filter(({ statement }) =>
-      actionsOf(statement).some((action) =>
-        ["bedrock-agentcore:InvokeAgentRuntimeCommand", "bedrock-agentcore:*", "*"].includes(action),
-      ),
-    );
+  ] as [string, RepairStackProps][])(
+    "only the command-runner role can call InvokeAgentRuntimeCommand (%s)",
+    (_, props) => {
+      const { template } = buildStack(props);
+      const holders = allRoleStatements(template).filter(({ statement }) =>
+        actionsOf(statement).some((action) =>
+          ["bedrock-agentcore:InvokeAgentRuntimeCommand", "bedrock-agentcore:*", "*"].includes(action),
+        ),
+      );
 
-    expect(holders.map((holder) => holder.role)).toEqual([expect.stringMatching(/^CommandRunnerRole/)]);
-  });
+      expect(holders.map((holder) => holder.role)).toEqual([expect.stringMatching(/^CommandRunnerRole/)]);
+    },
+  );
 });
 
 describe("egress=allow-list", () => {
@@ -324,13 +390,18 @@ describe("egress=allow-list", () => {
       expect.stringMatching(/SessionToFirewall0/),
       expect.stringMatching(/SessionToFirewall1/),
     ]);
-    expect(viaNat.map(([id]) => id)).toEqual([expect.stringMatching(/Firewall/), expect.stringMatching(/Firewall/)]);
+    expect(viaNat.map(([id]) => id)).toEqual([
+      expect.stringMatching(/Firewall/),
+      expect.stringMatching(/Firewall/),
+    ]);
     expect(json(viaFirewall[0]?.[1].Properties.VpcEndpointId)).toContain("EndpointIds");
   });
 
   it("passes HTTPS/HTTP only to the allow-listed hosts (TLS SNI and Host) and drops the rest, logging refusals", () => {
     const { template } = allowList();
-    const groups = resources(template, "AWS::NetworkFirewall::RuleGroup").map(([, group]) => group.Properties);
+    const groups = resources(template, "AWS::NetworkFirewall::RuleGroup").map(
+      ([, group]) => group.Properties,
+    );
     const domainList = only(
       groups.filter((group) => json(group).includes("RulesSourceList")),
       "domain-list rule groups",
@@ -357,7 +428,9 @@ describe("egress=allow-list", () => {
     });
     template.hasResourceProperties("AWS::Logs::MetricFilter", {
       FilterPattern: '{ $.event.alert.action = "blocked" }',
-      MetricTransformations: [Match.objectLike({ MetricName: EGRESS_REFUSED_METRIC, MetricNamespace: "AgentCoreRepair" })],
+      MetricTransformations: [
+        Match.objectLike({ MetricName: EGRESS_REFUSED_METRIC, MetricNamespace: "AgentCoreRepair" }),
+      ],
     });
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       MetricName: EGRESS_REFUSED_METRIC,
@@ -368,9 +441,9 @@ describe("egress=allow-list", () => {
   });
 
   it("refuses an allow-list entry that is not a host name", () => {
-    expect(() => buildStack(created({ egress: "allow-list", egressAllowList: ["https://evil.example/x"] }))).toThrow(
-      'egressAllowList entry "https://evil.example/x" is not a host name',
-    );
+    expect(() =>
+      buildStack(created({ egress: "allow-list", egressAllowList: ["https://evil.example/x"] })),
+    ).toThrow('egressAllowList entry "https://evil.example/x" is not a host name');
   });
 });
 
@@ -379,8 +452,13 @@ describe("egress=public", () => {
     const { stack, template } = publicEgress();
 
     template.resourceCountIs("AWS::EC2::VPC", 0);
-    template.hasResourceProperties("AWS::BedrockAgentCore::Runtime", { NetworkConfiguration: { NetworkMode: "PUBLIC" } });
-    Annotations.fromStack(stack).hasWarning("*", Match.stringLikeRegexp("egress=public: .*any command .* can reach any host"));
+    template.hasResourceProperties("AWS::BedrockAgentCore::Runtime", {
+      NetworkConfiguration: { NetworkMode: "PUBLIC" },
+    });
+    Annotations.fromStack(stack).hasWarning(
+      "*",
+      Match.stringLikeRegexp("egress=public: .*any command .* can reach any host"),
+    );
     Annotations.fromStack(isolated().stack).hasNoWarning("*", Match.stringLikeRegexp("egress=public"));
   });
 });
@@ -388,8 +466,14 @@ describe("egress=public", () => {
 describe("network posture settings", () => {
   it("reads egress, egressAllowList and allowAnyModel from context, naming a bad value", () => {
     expect(
-      readAppSettings((key) =>
-        ({ agentImageUri: EXAMPLE_IMAGE_URI, egress: "allow-list", egressAllowList: "github.com,pypi.org", allowAnyModel: "true" })[key],
+      readAppSettings(
+        (key) =>
+          ({
+            agentImageUri: EXAMPLE_IMAGE_URI,
+            egress: "allow-list",
+            egressAllowList: "github.com,pypi.org",
+            allowAnyModel: "true",
+          })[key],
       ).stackProps.runtime,
     ).toEqual({
       agentImageUri: EXAMPLE_IMAGE_URI,
