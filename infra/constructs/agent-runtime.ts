@@ -254,7 +254,8 @@ export class RepairRuntime extends Construct {
       environmentVariables: {
         AGENT_WORKSPACE_ROOT: this.mountPath,
         ...(props.agentModelId ? { AGENT_MODEL_ID: props.agentModelId } : {}),
-        ...this.packages.environment,
+        // In public mode npm and pip keep their public registries (they work there without a token).
+        ...this.packages.environment(egress !== "public"),
       },
     });
     // The L2 construct has no session-storage prop yet: set it on the CloudFormation resource.

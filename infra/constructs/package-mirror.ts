@@ -5,7 +5,7 @@ import { Construct } from "constructs";
 
 /**
  * How the session reaches its package mirror. The names are the contract with the agent image
- * (samples/agent/Dockerfile, samples/agent/registry-token.mjs), which mints the read-only token from them.
+ * (the agent process mints the read-only token from them: infra/README.md, "Packages: CodeArtifact and its token").
  */
 export const PACKAGE_MIRROR_ENV = {
   domain: "CODEARTIFACT_DOMAIN",
@@ -67,14 +67,21 @@ export class PackageMirror extends Construct {
     return `${this.domainName}-${Aws.ACCOUNT_ID}.d.codeartifact.${Aws.REGION}.${Aws.URL_SUFFIX}`;
   }
 
-  /** The runtime's environment: where the token minter and npm/pip look. */
-  get environment(): Record<string, string> {
+  /**
+   * The runtime's environment: where the token minter looks and, when `pointPackageManagers`, where npm and pip
+   * look for packages.
+   */
+  environment(pointPackageManagers: boolean): Record<string, string> {
     return {
       [PACKAGE_MIRROR_ENV.domain]: this.domainName,
       [PACKAGE_MIRROR_ENV.domainOwner]: Aws.ACCOUNT_ID,
       [PACKAGE_MIRROR_ENV.region]: Aws.REGION,
-      [PACKAGE_MIRROR_ENV.npmRegistry]: `https://${this.endpointHost}/npm/${this.npm.repositoryName}/`,
-      [PACKAGE_MIRROR_ENV.pipIndex]: `https://${this.endpointHost}/pypi/${this.pypi.repositoryName}/simple/`,
+      ...(pointPackageManagers
+        ? {
+            [PACKAGE_MIRROR_ENV.npmRegistry]: `https://${this.endpointHost}/npm/${this.npm.repositoryName}/`,
+            [PACKAGE_MIRROR_ENV.pipIndex]: `https://${this.endpointHost}/pypi/${this.pypi.repositoryName}/simple/`,
+          }
+        : {}),
     };
   }
 
