@@ -58,6 +58,13 @@ export interface LocalStackOptions {
   readonly dataDir: string;
   /** Which recorded model session the sample agent replays (its AGENT_REPLAY). @default by repository name */
   readonly agentReplay?: string;
+  /**
+   * Variables for the agent process only (a live model's id, URL, key or credentials endpoint: see agent-model.ts).
+   * @default {}
+   */
+  readonly agentEnvironment?: Readonly<Record<string, string>>;
+  /** Base URLs on the host that only the agent process may reach (a local model server). @default [] */
+  readonly agentHostEndpoints?: readonly string[];
   /** Emulator settings merged over the local runtime's (tests: rate limits, lifecycle). */
   readonly runtime?: NonNullable<EmulatorConfig["defaults"]>;
   /** Powertools log level of the handlers. @default "WARN" */
@@ -128,9 +135,14 @@ async function buildLocalStack(
             command: [process.execPath, join(ROOT, "samples/agent/server.mjs")],
             startTimeoutSeconds: 30,
           },
+          // The agent's own variables belong in agent.environment and its model server in agent.hostEndpoints
+          // (issue 13's sandbox: only the agent process gets them). Until this emulator takes those fields they
+          // go in the runtime's environment, which commands see too: a live model's key is then not hidden from
+          // the session's commands (a replay has no secret).
           environment: {
             AGENT_WORKSPACE_ROOT: "/mnt/workspace",
             ...(options.agentReplay ? { AGENT_REPLAY: options.agentReplay } : {}),
+            ...options.agentEnvironment,
           },
           ...options.runtime,
         },
