@@ -131,7 +131,11 @@ export async function checkAgentConformance(options: ConformanceOptions): Promis
   const endpoint = (path: string) => new URL(path, base.href.endsWith("/") ? base.href : `${base.href}/`);
   const call = async (path: string, init: RequestInit = {}) => {
     const response = await fetch(endpoint(path), { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: response.status, type: response.headers.get("content-type") ?? "", text: await response.text() };
+    return {
+      status: response.status,
+      type: response.headers.get("content-type") ?? "",
+      text: await response.text(),
+    };
   };
   const validate = (shape: Shape, value: unknown): string | undefined => {
     const check = shapes[shape];
@@ -148,16 +152,28 @@ export async function checkAgentConformance(options: ConformanceOptions): Promis
         : body.error
           ? `is not JSON (${body.error})`
           : validate("Ping", body.value);
-    record("GET /ping", !problem, problem ? `GET /ping ${problem}.` : `GET /ping answers ${ping.text.trim()}.`);
+    record(
+      "GET /ping",
+      !problem,
+      problem ? `GET /ping ${problem}.` : `GET /ping answers ${ping.text.trim()}.`,
+    );
   } catch (error) {
-    record("GET /ping", false, `GET /ping could not be reached at ${endpoint("ping").href}: ${causeOf(error)}.`);
+    record(
+      "GET /ping",
+      false,
+      `GET /ping could not be reached at ${endpoint("ping").href}: ${causeOf(error)}.`,
+    );
     return results;
   }
 
   // 2. Bad input is refused with a named error, not a crash.
   const refused = async (name: string, body: string) => {
     try {
-      const answer = await call("invocations", { method: "POST", body, headers: { accept: "application/json" } });
+      const answer = await call("invocations", {
+        method: "POST",
+        body,
+        headers: { accept: "application/json" },
+      });
       const parsed = parseJson(answer.text);
       const problem =
         answer.status < 400 || answer.status >= 500

@@ -2,7 +2,11 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { type CredentialsEndpoint, hostCredentialProvider, startCredentialsEndpoint } from "./host-credentials.ts";
+import {
+  type CredentialsEndpoint,
+  hostCredentialProvider,
+  startCredentialsEndpoint,
+} from "./host-credentials.ts";
 
 /** Bad input on the command line: the message is a sentence naming the option and what it must be. */
 export class CliInputError extends Error {
@@ -39,7 +43,8 @@ export function parseModelOptions(options: ModelOptions): ModelChoice {
     if (options.modelUrl) throw new CliInputError("--model-url needs --model openai:<model name>.");
     return { provider: "replay", ...(options.replay ? { recording: options.replay } : {}) };
   }
-  if (options.replay) throw new CliInputError("--replay and --model exclude each other: a replay is the model.");
+  if (options.replay)
+    throw new CliInputError("--replay and --model exclude each other: a replay is the model.");
   const colon = live.indexOf(":");
   const provider = colon === -1 ? live : live.slice(0, colon);
   const id = colon === -1 ? "" : live.slice(colon + 1).trim();
@@ -49,7 +54,9 @@ export function parseModelOptions(options: ModelOptions): ModelChoice {
     );
   }
   if (id.length > MODEL_ID_LIMIT || /\s/.test(id)) {
-    throw new CliInputError(`--model names a model id of at most ${MODEL_ID_LIMIT} characters without spaces.`);
+    throw new CliInputError(
+      `--model names a model id of at most ${MODEL_ID_LIMIT} characters without spaces.`,
+    );
   }
   if (provider === "bedrock") {
     if (options.modelUrl)
@@ -71,7 +78,9 @@ export function parseModelOptions(options: ModelOptions): ModelChoice {
     throw new CliInputError(`--model-url must be an http:// or https:// URL, got "${options.modelUrl}".`);
   }
   if (url.username || url.password) {
-    throw new CliInputError("--model-url must not hold credentials; put the API key in an environment variable.");
+    throw new CliInputError(
+      "--model-url must not hold credentials; put the API key in an environment variable.",
+    );
   }
   const variable = options.modelKeyEnv ?? DEFAULT_API_KEY_VARIABLE;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {

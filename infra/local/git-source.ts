@@ -85,7 +85,9 @@ async function listWorkingTree(source: string): Promise<{ files: string[]; selec
   const kept: string[] = [];
   if (inGit) {
     // Paths come relative to `source` (a sub-directory of a repository snapshots that sub-directory only).
-    const listed = (await git(source, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."))
+    const listed = (
+      await git(source, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+    )
       .split("\0")
       .filter((path) => path !== "");
     for (const relative of [...new Set(listed)].sort()) {
@@ -128,9 +130,11 @@ export async function snapshotWorkspace(
     throw new WorkspaceSourceError(`--workspace ${directory}: ${source} is not a directory.`);
   }
   const name = basename(source);
-  if (name === "") throw new WorkspaceSourceError(`--workspace ${directory}: the root directory cannot be repaired.`);
+  if (name === "")
+    throw new WorkspaceSourceError(`--workspace ${directory}: the root directory cannot be repaired.`);
   const data = resolve(cwd, dataDir);
-  if (data === source) throw new WorkspaceSourceError(`--workspace ${directory} is the data directory itself.`);
+  if (data === source)
+    throw new WorkspaceSourceError(`--workspace ${directory} is the data directory itself.`);
   const key = createHash("sha256").update(source).digest("hex").slice(0, 12);
   // The directory keeps its name: the repository's name in the request, which selects the agent's replay.
   const target = join(data, "sources", key, name);
@@ -139,7 +143,9 @@ export async function snapshotWorkspace(
   // A data dir inside the workspace (the default .agentcore when repairing the current directory) is left out,
   // or every snapshot would contain the previous ones.
   const dataInside = data.startsWith(`${source}${sep}`) ? data.slice(source.length + 1) : undefined;
-  const copied = dataInside ? files.filter((f) => f !== dataInside && !f.startsWith(`${dataInside}/`)) : files;
+  const copied = dataInside
+    ? files.filter((f) => f !== dataInside && !f.startsWith(`${dataInside}/`))
+    : files;
 
   for (const entry of await readdir(target))
     if (entry !== ".git") await rm(join(target, entry), { recursive: true, force: true });
@@ -157,8 +163,11 @@ export async function snapshotWorkspace(
       );
     }
   }
-  if (!(await isDirectory(join(target, ".git")))) await git(target, "init", "--quiet", "--initial-branch=main");
-  const previousRevision = (await git(target, "rev-parse", "--verify", "--quiet", "HEAD").catch(() => "")).trim();
+  if (!(await isDirectory(join(target, ".git"))))
+    await git(target, "init", "--quiet", "--initial-branch=main");
+  const previousRevision = (
+    await git(target, "rev-parse", "--verify", "--quiet", "HEAD").catch(() => "")
+  ).trim();
   // The list is already the user's view: in a git directory even files a nested .gitignore would hide are in it.
   await git(target, "add", "--all", ...(selection === "git" ? ["--force"] : []));
   const pending = (await git(target, "status", "--porcelain")).trim() !== "";

@@ -13,7 +13,12 @@ import {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 
 /** The variables the standard chain reads first; snapshotted because the local stack overwrites them with dummies. */
-const ENV_CREDENTIALS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION"];
+const ENV_CREDENTIALS = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_CREDENTIAL_EXPIRATION",
+];
 /** Refreshed this long before they expire, as the SDK does. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 /** Long-term keys have no expiry; the agent is told to ask again after this long. */
@@ -30,12 +35,15 @@ export function hostCredentialProvider(env: NodeJS.ProcessEnv = process.env): Aw
   const fromSnapshot: AwsCredentialIdentityProvider = async () => {
     const accessKeyId = snapshot.AWS_ACCESS_KEY_ID;
     const secretAccessKey = snapshot.AWS_SECRET_ACCESS_KEY;
-    if (!accessKeyId || !secretAccessKey) throw Object.assign(new Error("no keys in the environment"), { tryNextLink: true });
+    if (!accessKeyId || !secretAccessKey)
+      throw Object.assign(new Error("no keys in the environment"), { tryNextLink: true });
     return {
       accessKeyId,
       secretAccessKey,
       ...(snapshot.AWS_SESSION_TOKEN ? { sessionToken: snapshot.AWS_SESSION_TOKEN } : {}),
-      ...(snapshot.AWS_CREDENTIAL_EXPIRATION ? { expiration: new Date(snapshot.AWS_CREDENTIAL_EXPIRATION) } : {}),
+      ...(snapshot.AWS_CREDENTIAL_EXPIRATION
+        ? { expiration: new Date(snapshot.AWS_CREDENTIAL_EXPIRATION) }
+        : {}),
     };
   };
   const remote: AwsCredentialIdentityProvider =
@@ -57,7 +65,8 @@ export function hostCredentialProvider(env: NodeJS.ProcessEnv = process.env): Aw
     throw new Error(`no AWS credentials were found on this machine (${failures.at(-1) ?? "no provider"})`);
   };
   return async () => {
-    const fresh = cached && (!cached.expiration || cached.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS);
+    const fresh =
+      cached && (!cached.expiration || cached.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS);
     if (fresh && cached) return cached;
     pending ??= resolveChain().finally(() => {
       pending = undefined;

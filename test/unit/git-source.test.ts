@@ -121,7 +121,11 @@ describe("snapshotWorkspace", () => {
     const edited = await snapshotWorkspace(dir, dataDir);
 
     // Assess
-    expect(unchanged).toMatchObject({ revision: first.revision, previousRevision: first.revision, changed: false });
+    expect(unchanged).toMatchObject({
+      revision: first.revision,
+      previousRevision: first.revision,
+      changed: false,
+    });
     expect(edited.changed).toBe(true);
     expect(edited.previousRevision).toBe(first.revision);
     expect(edited.revision).not.toBe(first.revision);
@@ -157,8 +161,12 @@ describe("snapshotWorkspace", () => {
     await writeFile(join(root, "file.txt"), "x");
 
     await expect(snapshotWorkspace(join(root, "missing"), dataDir)).rejects.toThrow(
-      new WorkspaceSourceError(`--workspace ${join(root, "missing")}: ${join(root, "missing")} is not a directory.`),
+      new WorkspaceSourceError(
+        `--workspace ${join(root, "missing")}: ${join(root, "missing")} is not a directory.`,
+      ),
     );
-    await expect(snapshotWorkspace("file.txt", dataDir, root)).rejects.toThrow(/--workspace file.txt: .* is not a directory\./);
+    await expect(snapshotWorkspace("file.txt", dataDir, root)).rejects.toThrow(
+      /--workspace file.txt: .* is not a directory\./,
+    );
   });
 });

@@ -42,7 +42,8 @@ async function main(): Promise<number> {
   });
   if (values.json) process.stdout.write(`${JSON.stringify(results)}\n`);
   else {
-    for (const result of results) process.stdout.write(`${result.ok ? "✓" : "✗"} ${result.name}: ${result.detail}\n`);
+    for (const result of results)
+      process.stdout.write(`${result.ok ? "✓" : "✗"} ${result.name}: ${result.detail}\n`);
     const failed = results.filter((r) => !r.ok).length;
     process.stdout.write(
       failed === 0

@@ -122,7 +122,9 @@ function readOptions(): Options | undefined {
     maxIterations !== undefined &&
     (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 20)
   ) {
-    throw new CliInputError(`--max-iterations must be an integer from 1 to 20, got "${values["max-iterations"]}".`);
+    throw new CliInputError(
+      `--max-iterations must be an integer from 1 to 20, got "${values["max-iterations"]}".`,
+    );
   }
   return {
     ...(values.event ? { event: values.event } : {}),
@@ -218,7 +220,9 @@ async function main(): Promise<number> {
           "(e.g. Ollama at http://127.0.0.1:11434/v1)."
         : `The repair ended in "${endStateOf(result) ?? summary.error}": ${causeMessage(summary.cause)}`;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...summary, exitCode, ...(closing ? { message: closing } : {}) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...summary, exitCode, ...(closing ? { message: closing } : {}) })}\n`,
+    );
   } else {
     say("");
     const headline = result.status === "SUCCEEDED" ? "✓ repaired" : `✗ not repaired (${summary.error})`;
@@ -247,7 +251,8 @@ async function readEvent(path: string): Promise<unknown> {
  * of that name. Any other failure is a failed repair.
  */
 async function noModelCouldRepair(choice: ModelChoice, result: ExecutionResult): Promise<string | undefined> {
-  if (choice.provider !== "replay" || result.status === "SUCCEEDED" || result.error !== "AgentError") return undefined;
+  if (choice.provider !== "replay" || result.status === "SUCCEEDED" || result.error !== "AgentError")
+    return undefined;
   const repoName = repoNameOf(result);
   if (!repoName) return undefined;
   const recording = choice.recording ?? repoName;

@@ -25,18 +25,35 @@ function modelErrorOf(error, modelId) {
   const message = error instanceof Error ? error.message : String(error);
   const what = `Bedrock Converse with model ${modelId}`;
   if (name === "ThrottlingException" || name === "ServiceQuotaExceededException") {
-    return new ModelError(`${what} is still throttled after the SDK's retries: ${name}: ${message}`, "throttled");
+    return new ModelError(
+      `${what} is still throttled after the SDK's retries: ${name}: ${message}`,
+      "throttled",
+    );
   }
-  if (name === "ValidationException" && /too long|too many tokens|context (length|window)|max.*tokens/i.test(message)) {
+  if (
+    name === "ValidationException" &&
+    /too long|too many tokens|context (length|window)|max.*tokens/i.test(message)
+  ) {
     return new ModelError(
       `the conversation is longer than ${modelId} accepts: ${message}; use a model with a larger context window`,
       "context-too-long",
     );
   }
-  if (name === "AccessDeniedException" || name === "UnrecognizedClientException" || name === "CredentialsProviderError") {
-    return new ModelError(`${what} was refused: ${name}: ${message}; check the credentials and model access`, "unauthorized");
+  if (
+    name === "AccessDeniedException" ||
+    name === "UnrecognizedClientException" ||
+    name === "CredentialsProviderError"
+  ) {
+    return new ModelError(
+      `${what} was refused: ${name}: ${message}; check the credentials and model access`,
+      "unauthorized",
+    );
   }
-  if (/ServiceUnavailable|InternalServer|ModelNotReady|ModelTimeout|TimeoutError|ECONNREFUSED/.test(`${name} ${message}`)) {
+  if (
+    /ServiceUnavailable|InternalServer|ModelNotReady|ModelTimeout|TimeoutError|ECONNREFUSED/.test(
+      `${name} ${message}`,
+    )
+  ) {
     return new ModelError(`${what} failed: ${name}: ${message}`, "unavailable");
   }
   return new ModelError(`${what} failed: ${name}: ${message}`, "bad-response");

@@ -77,7 +77,9 @@ function baseUrl(raw) {
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`AGENT_MODEL_URL="${value}" is not a URL; give the base URL, e.g. http://127.0.0.1:11434/v1`);
+    throw new Error(
+      `AGENT_MODEL_URL="${value}" is not a URL; give the base URL, e.g. http://127.0.0.1:11434/v1`,
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new Error(`AGENT_MODEL_URL="${value}" must be an http:// or https:// URL`);

@@ -81,7 +81,10 @@ function sendJson(response, status, body) {
 /** @param {unknown} error */
 function errorBody(error) {
   if (error instanceof ModelError)
-    return { status: error.status, body: { error: error.name, message: error.message, reason: error.reason } };
+    return {
+      status: error.status,
+      body: { error: error.name, message: error.message, reason: error.reason },
+    };
   if (error instanceof AgentHttpError)
     return { status: error.status, body: { error: error.name, message: error.message } };
   const message = error instanceof Error ? error.message : String(error);

@@ -104,10 +104,16 @@ function parseArguments(text) {
 export function turnFromChat(message, finishReason, label) {
   if (!message) throw new ModelError(`${label} answered without a message`, "bad-response");
   if (message.refusal) {
-    throw new ModelError(`${label} refused the task: ${String(message.refusal).slice(0, ERROR_BODY_CHARS)}`, "refused");
+    throw new ModelError(
+      `${label} refused the task: ${String(message.refusal).slice(0, ERROR_BODY_CHARS)}`,
+      "refused",
+    );
   }
   if (finishReason === "content_filter") {
-    throw new ModelError(`${label} stopped its answer with a content filter (finish_reason content_filter)`, "refused");
+    throw new ModelError(
+      `${label} stopped its answer with a content filter (finish_reason content_filter)`,
+      "refused",
+    );
   }
   if (finishReason === "length") {
     throw new ModelError(
@@ -117,9 +123,11 @@ export function turnFromChat(message, finishReason, label) {
   }
   /** @type {ContentBlock[]} */
   const content = [];
-  if (typeof message.content === "string" && message.content.trim() !== "") content.push({ text: message.content });
+  if (typeof message.content === "string" && message.content.trim() !== "")
+    content.push({ text: message.content });
   for (const call of message.tool_calls ?? []) {
-    if (!call?.function?.name) throw new ModelError(`${label} returned a tool call without a name`, "bad-response");
+    if (!call?.function?.name)
+      throw new ModelError(`${label} returned a tool call without a name`, "bad-response");
     content.push({
       toolUse: {
         toolUseId: call.id || `call_${content.length}`,
@@ -166,7 +174,8 @@ async function readStream(body) {
     if (typeof delta.refusal === "string") refusal += delta.refusal;
     for (const part of delta.tool_calls ?? []) {
       const index = typeof part.index === "number" ? part.index : calls.length;
-      const call = (calls[index] ??= { id: "", type: "function", function: { name: "", arguments: "" } });
+      if (!calls[index]) calls[index] = { id: "", type: "function", function: { name: "", arguments: "" } };
+      const call = calls[index];
       if (part.id) call.id = part.id;
       if (part.function?.name && !call.function.name) call.function.name = part.function.name;
       if (part.function?.arguments) call.function.arguments += part.function.arguments;
@@ -210,7 +219,10 @@ export function classifyChatError(status, text) {
     // Not JSON: the text is the detail.
   }
   if (status === 429) return { reason: "throttled", detail, retry: true };
-  if (code === "context_length_exceeded" || /context (length|window)|too many tokens|too long|maximum context/i.test(detail)) {
+  if (
+    code === "context_length_exceeded" ||
+    /context (length|window)|too many tokens|too long|maximum context/i.test(detail)
+  ) {
     return { reason: "context-too-long", detail, retry: false };
   }
   if (status === 401 || status === 403) return { reason: "unauthorized", detail, retry: false };
@@ -222,7 +234,10 @@ export function classifyChatError(status, text) {
 function errorFor(reason, label, status, detail) {
   switch (reason) {
     case "throttled":
-      return new ModelError(`${label} is still throttling (HTTP 429) after ${ATTEMPTS} attempts: ${detail}`, reason);
+      return new ModelError(
+        `${label} is still throttling (HTTP 429) after ${ATTEMPTS} attempts: ${detail}`,
+        reason,
+      );
     case "context-too-long":
       return new ModelError(
         `the conversation is longer than ${label} accepts (HTTP ${status}): ${detail}; use a model with a larger context window`,
@@ -243,7 +258,8 @@ function errorFor(reason, label, status, detail) {
 /** @param {number} attempt @param {string | null} retryAfter */
 function retryDelayMs(attempt, retryAfter) {
   const seconds = Number(retryAfter);
-  if (retryAfter !== null && Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, RETRY_MAX_MS);
+  if (retryAfter !== null && Number.isFinite(seconds) && seconds >= 0)
+    return Math.min(seconds * 1000, RETRY_MAX_MS);
   return Math.min(RETRY_BASE_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
 }
 
@@ -282,7 +298,12 @@ export function createOpenAiModel({ model, baseUrl, apiKey, stream, maxTokens, t
             signal: AbortSignal.timeout(timeoutSeconds * 1000),
           });
         } catch (error) {
-          const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+          const cause =
+            error instanceof Error
+              ? error.cause instanceof Error
+                ? error.cause.message
+                : error.message
+              : String(error);
           if (attempt < ATTEMPTS) {
             await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt, null)));
             continue;
@@ -323,7 +344,9 @@ export function createOpenAiModel({ model, baseUrl, apiKey, stream, maxTokens, t
         try {
           answer = await response.json();
         } catch {
-          throw new ModelError(`${label} answered with something that is not JSON (${type || "no content type"})`);
+          throw new ModelError(
+            `${label} answered with something that is not JSON (${type || "no content type"})`,
+          );
         }
         const choice = answer?.choices?.[0];
         return turnFromChat(choice?.message, choice?.finish_reason, label);
