@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
@@ -53,9 +53,13 @@ const describeErrors = (errors: readonly ErrorObject[] | null | undefined): stri
     .map((e) => `${e.instancePath || "(the body)"} ${e.message ?? "is invalid"}`)
     .join("; ");
 
-/** A failing sample project for the invocation checks: one file and a test that fails. */
-async function scratchWorkspace(): Promise<string> {
+/**
+ * A failing sample project for the invocation checks: one file and a test that fails (the sample agent has a
+ * recording for it, `agent-check`). Its temporary parent is added to `created`, for removal after the checks.
+ */
+async function scratchWorkspace(created: string[]): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "agent-check-"));
+  created.push(root);
   const workspace = join(root, "agent-check");
   await mkdir(workspace);
   await writeFile(join(workspace, "sum.js"), "export const sum = (a, b) => a - b;\n");
@@ -196,82 +200,97 @@ export async function checkAgentConformance(options: ConformanceOptions): Promis
   await refused("refuses an invocation without its fields", "{}");
 
   // 3. A real invocation, JSON then streamed: a Reply, or an Error the workflow can show.
-  const workspacePath = options.workspacePath ?? (await scratchWorkspace());
-  const invocation = invocationFor(workspacePath);
-  const sentProblem = validate("Invocation", invocation);
-  if (sentProblem) throw new Error(`the check's own invocation breaks the contract: ${sentProblem}`);
+  // Each invocation gets a fresh scratch project (the first one may have repaired it), unless a path was given.
+  const scratch: string[] = [];
+  const invocation = async () => {
+    const sent = invocationFor(options.workspacePath ?? (await scratchWorkspace(scratch)));
+    const problem = validate("Invocation", sent);
+    if (problem) throw new Error(`the check's own invocation breaks the contract: ${problem}`);
+    return JSON.stringify(sent);
+  };
   const replyOrError = (status: number, value: unknown): { ok: boolean; detail: string } => {
     if (status === 200) {
       const problem = validate("Reply", value);
       return problem
         ? { ok: false, detail: `the reply breaks the contract: ${problem}` }
-        : { ok: true, detail: `replied: ${String((value as { summary: string }).summary).slice(0, 120)}` };
+        : { ok: true, detail: `replied: ${clip(String((value as { summary: string }).summary), 160)}` };
     }
     const problem = validate("Error", value);
     return problem
       ? { ok: false, detail: `HTTP ${status} with a body that breaks the contract: ${problem}` }
       : {
           ok: true,
-          detail: `answered HTTP ${status} ${(value as { error: string }).error}: ${(value as { message: string }).message.slice(0, 160)}`,
+          detail: `answered HTTP ${status} ${(value as { error: string }).error}: ${clip((value as { message: string }).message, 160)}`,
         };
   };
   try {
-    const answer = await call("invocations", {
-      method: "POST",
-      body: JSON.stringify(invocation),
-      headers: { "content-type": "application/json", accept: "application/json" },
-    });
-    const parsed = parseJson(answer.text);
-    const verdict = parsed.error
-      ? { ok: false, detail: `HTTP ${answer.status} with a body that is not JSON (${parsed.error})` }
-      : replyOrError(answer.status, parsed.value);
-    record("POST /invocations (JSON)", verdict.ok, `${verdict.detail}.`);
-  } catch (error) {
-    record("POST /invocations (JSON)", false, `POST /invocations failed: ${causeOf(error)}.`);
-  }
-  try {
-    const answer = await call("invocations", {
-      method: "POST",
-      body: JSON.stringify(invocation),
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-    });
-    if (!answer.type.startsWith("text/event-stream")) {
+    try {
+      const answer = await call("invocations", {
+        method: "POST",
+        body: await invocation(),
+        headers: { "content-type": "application/json", accept: "application/json" },
+      });
       const parsed = parseJson(answer.text);
       const verdict = parsed.error
-        ? { ok: false, detail: `HTTP ${answer.status} with a body that is neither an event stream nor JSON` }
+        ? { ok: false, detail: `HTTP ${answer.status} with a body that is not JSON (${parsed.error})` }
         : replyOrError(answer.status, parsed.value);
-      record("POST /invocations (stream accepted)", verdict.ok, `${verdict.detail} (as JSON, no stream).`);
-    } else {
-      const events = parseEvents(answer.text);
-      const finals = events.filter((e) => e.event === "result" || e.event === "error");
-      const last = events.at(-1);
-      const badProgress = events
-        .filter((e) => e.event === "progress")
-        .map((e) => parseJson(e.data))
-        .map((p) => (p.error ? `not JSON (${p.error})` : validate("ProgressEvent", p.value)))
-        .find(Boolean);
-      let verdict: { ok: boolean; detail: string };
-      if (finals.length !== 1 || !last || finals[0] !== last) {
-        verdict = {
-          ok: false,
-          detail: `the stream must end with exactly one result or error event; it had ${finals.length} of ${events.length} events`,
-        };
-      } else if (badProgress) {
-        verdict = { ok: false, detail: `a progress event breaks the contract: ${badProgress}` };
-      } else {
-        const parsed = parseJson(last.data);
-        verdict = parsed.error
-          ? { ok: false, detail: `the final event's data is not JSON (${parsed.error})` }
-          : replyOrError(last.event === "result" ? 200 : 500, parsed.value);
-        verdict = { ...verdict, detail: `${events.length - 1} progress event(s), then ${verdict.detail}` };
-      }
-      record("POST /invocations (event stream)", verdict.ok, `${verdict.detail}.`);
+      record("POST /invocations (JSON)", verdict.ok, `${verdict.detail}.`);
+    } catch (error) {
+      record("POST /invocations (JSON)", false, `POST /invocations failed: ${causeOf(error)}.`);
     }
-  } catch (error) {
-    record("POST /invocations (event stream)", false, `POST /invocations failed: ${causeOf(error)}.`);
+    try {
+      const answer = await call("invocations", {
+        method: "POST",
+        body: await invocation(),
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      });
+      if (!answer.type.startsWith("text/event-stream")) {
+        const parsed = parseJson(answer.text);
+        const verdict = parsed.error
+          ? {
+              ok: false,
+              detail: `HTTP ${answer.status} with a body that is neither an event stream nor JSON`,
+            }
+          : replyOrError(answer.status, parsed.value);
+        record("POST /invocations (stream accepted)", verdict.ok, `${verdict.detail} (as JSON, no stream).`);
+      } else {
+        const events = parseEvents(answer.text);
+        const finals = events.filter((e) => e.event === "result" || e.event === "error");
+        const last = events.at(-1);
+        const badProgress = events
+          .filter((e) => e.event === "progress")
+          .map((e) => parseJson(e.data))
+          .map((p) => (p.error ? `not JSON (${p.error})` : validate("ProgressEvent", p.value)))
+          .find(Boolean);
+        let verdict: { ok: boolean; detail: string };
+        if (finals.length !== 1 || !last || finals[0] !== last) {
+          verdict = {
+            ok: false,
+            detail: `the stream must end with exactly one result or error event; it had ${finals.length} of ${events.length} events`,
+          };
+        } else if (badProgress) {
+          verdict = { ok: false, detail: `a progress event breaks the contract: ${badProgress}` };
+        } else {
+          const parsed = parseJson(last.data);
+          verdict = parsed.error
+            ? { ok: false, detail: `the final event's data is not JSON (${parsed.error})` }
+            : replyOrError(last.event === "result" ? 200 : 500, parsed.value);
+          verdict = { ...verdict, detail: `${events.length - 1} progress event(s), then ${verdict.detail}` };
+        }
+        record("POST /invocations (event stream)", verdict.ok, `${verdict.detail}.`);
+      }
+    } catch (error) {
+      record("POST /invocations (event stream)", false, `POST /invocations failed: ${causeOf(error)}.`);
+    }
+  } finally {
+    await Promise.all(scratch.map((root) => rm(root, { recursive: true, force: true })));
   }
   return results;
 }
+
+/** At most `max` characters, with an ellipsis when cut. */
+const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
 function causeOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

@@ -28,14 +28,16 @@ describe("agent:check", () => {
       { cwd: REPO_ROOT, timeout: 60_000 },
     );
 
-    // Assess: every check passed (the scratch project has no recording: a named error conforms)
+    // Assess: every check passed; the scratch project was repaired from its recording, with progress events
     expect(stdout).toContain("✓ GET /ping: GET /ping answers");
     expect(stdout).toContain(
       "✓ refuses a body that is not JSON: refused with HTTP 400 InvalidInvocationError.",
     );
-    expect(stdout).toContain("✓ POST /invocations (JSON): answered HTTP 500 ReplayNotFoundError");
+    expect(stdout).toContain(
+      '✓ POST /invocations (JSON): replied: [model: replay of recorded session "agent-check", iteration 1',
+    );
     expect(stdout).toMatch(
-      /✓ POST \/invocations \(event stream\): \d+ progress event\(s\), then answered HTTP 500 ReplayNotFoundError/,
+      /✓ POST \/invocations \(event stream\): [1-9]\d* progress event\(s\), then replied: \[model: replay/,
     );
     expect(stdout).toContain(`The agent at ${agent.baseUrl} conforms to the contract (5 checks).`);
   });
@@ -92,14 +94,17 @@ describe("agent:check", () => {
     await expect(checkAgentConformance({ url: "not a url" })).rejects.toThrow(
       '--url must be an http:// or https:// URL, got "not a url"',
     );
-    const unreachable = await checkAgentConformance({ url: "http://127.0.0.1:9", timeoutSeconds: 5 });
+    // A port nothing listens on: bound, then closed.
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const unreachable = await checkAgentConformance({ url: `http://127.0.0.1:${port}`, timeoutSeconds: 5 });
     expect(unreachable).toEqual([
       {
         name: "GET /ping",
         ok: false,
-        detail: expect.stringMatching(
-          /^GET \/ping could not be reached at http:\/\/127\.0\.0\.1:9\/ping: .*ECONNREFUSED/,
-        ),
+        detail: `GET /ping could not be reached at http://127.0.0.1:${port}/ping: connect ECONNREFUSED 127.0.0.1:${port}.`,
       },
     ]);
   });
