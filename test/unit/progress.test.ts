@@ -7,7 +7,7 @@ import { causeMessage, describeEvent, describeSnapshot } from "../../infra/local
 const agentErrorCause = JSON.stringify({
   errorType: "AgentError",
   errorMessage:
-    'AgentCore answered 424 RuntimeClientError: {"error":"ReplayNotFoundError","message":"no recorded session for my-project: samples/agent/replays/my-project.json does not exist"}',
+    'the agent failed: InvokeAgentRuntime failed with RuntimeClientError (HTTP 424): The agent returned HTTP 500: {"error":"ReplayNotFoundError","message":"no recorded session \\"my-project\\": samples/agent/replays/my-project.json does not exist"}',
   trace: [
     "AgentError: AgentCore answered 424",
     "    at invokeAgent (functions/invoke-agent/invoke-agent.ts:1:1)",
@@ -17,7 +17,7 @@ const agentErrorCause = JSON.stringify({
 describe("causeMessage", () => {
   it("unwraps Lambda's JSON and an agent's JSON body into one sentence, without the trace", () => {
     expect(causeMessage(agentErrorCause)).toBe(
-      "AgentCore answered 424 RuntimeClientError: ReplayNotFoundError: no recorded session for my-project: samples/agent/replays/my-project.json does not exist",
+      'the agent failed: InvokeAgentRuntime failed with RuntimeClientError (HTTP 424): The agent returned HTTP 500: ReplayNotFoundError: no recorded session "my-project": samples/agent/replays/my-project.json does not exist',
     );
   });
 
@@ -33,7 +33,7 @@ describe("causeMessage", () => {
       Cause: agentErrorCause,
     } as never);
     expect(line).toMatch(
-      /^✗ AgentError: AgentCore answered 424 RuntimeClientError: ReplayNotFoundError: no recorded/,
+      /^✗ AgentError: the agent failed: .* HTTP 500: ReplayNotFoundError: no recorded session/,
     );
     expect(line).not.toContain("{");
   });

@@ -166,6 +166,9 @@ async function main(): Promise<number> {
   say(`model: ${model.description}`);
   const stack = await startLocalStack({
     dataDir: options.dataDir,
+    // The handlers' JSON logs stay off the terminal (the progress and the report say what happened); set
+    // POWERTOOLS_LOG_LEVEL to see them.
+    logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
     agentEnvironment: model.environment,
     agentHostEndpoints: model.hostEndpoints,
     approvals: {

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * BEDROCK mode: a live model through the Amazon Bedrock Converse API with tool use. Chosen when AGENT_MODEL_ID is
+ * BEDROCK mode: a live model through the Amazon Bedrock Converse API with tool use. Chosen when AGENT_MODEL=bedrock:<id> (or AGENT_MODEL_ID) is
  * set. The SDK is loaded only in this mode, so the replay mode runs with node alone. The endpoint follows the SDK's
  * usual configuration (region from AWS_REGION, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` for a private or test endpoint).
  */
