@@ -62,8 +62,8 @@ function describeExit(name: string, output: unknown): string[] {
       return lines;
     }
     case "Invoke the agent": {
-      // A caught failure leaves no turn: the failure line says what happened.
-      if (get(output, "agent.iteration") == null) return [];
+      // A caught failure leaves no turn (a turn always has a summary): the failure line says what happened.
+      if (!get(output, "agent.summary")) return [];
       const files = (get(output, "agent.changedFiles") as string[] | undefined) ?? [];
       const proposed = (get(output, "agent.proposedCommands") as unknown[] | undefined) ?? [];
       return [

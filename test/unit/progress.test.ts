@@ -67,3 +67,18 @@ describe("describeSnapshot", () => {
     expect(same.at(-1)).toBe("  unchanged since the last run: resumes that run's session and workspace");
   });
 });
+
+describe("describeEvent for the agent's state", () => {
+  const exited = (agent: unknown) =>
+    describeEvent({ type: "StateExited", state: { name: "Invoke the agent", output: { agent } } } as never);
+
+  it("shows the turn the agent took", () => {
+    expect(
+      exited({ iteration: 1, summary: "Fixed it", changedFiles: ["a.js"], proposedCommands: [] }),
+    ).toEqual(["  iteration 1: Fixed it", "  changed a.js · proposed 0 command(s)"]);
+  });
+
+  it("shows nothing when the call failed and was caught (no turn was taken)", () => {
+    expect(exited({ iteration: 0, summary: "", changedFiles: [], proposedCommands: [] })).toEqual([]);
+  });
+});
