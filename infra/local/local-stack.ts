@@ -135,10 +135,11 @@ async function buildLocalStack(
             command: [process.execPath, join(ROOT, "samples/agent/server.mjs")],
             startTimeoutSeconds: 30,
           },
-          // The agent's own variables belong in agent.environment and its model server in agent.hostEndpoints
-          // (issue 13's sandbox: only the agent process gets them). Until this emulator takes those fields they
-          // go in the runtime's environment, which commands see too: a live model's key is then not hidden from
-          // the session's commands (a replay has no secret).
+          // options.agentEnvironment belongs in agent.environment and options.agentHostEndpoints in
+          // agent.hostEndpoints (issue 13's sandbox: only the agent process gets them, only it may reach those
+          // loopback URLs). Until this emulator's config takes those fields, the variables go in the runtime's
+          // environment, which commands see too (a replay has none; a live model's key or credentials endpoint
+          // token then does), and the endpoints are reachable from the session as the whole host loopback is.
           environment: {
             AGENT_WORKSPACE_ROOT: "/mnt/workspace",
             ...(options.agentReplay ? { AGENT_REPLAY: options.agentReplay } : {}),
