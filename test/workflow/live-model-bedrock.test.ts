@@ -72,5 +72,5 @@ describe("a repair driven by a Bedrock model with the host's credentials", () =>
     const report = JSON.stringify(await reportOf(harness, result));
     expect(report).toContain("Amazon Bedrock model us.anthropic.claude-test-v1:0");
     expect(report).not.toContain(HOST_KEY);
-  });
+  }, 120_000);
 });

@@ -65,5 +65,5 @@ describe("a repair driven by an OpenAI-compatible model", () => {
     const report = await reportOf(harness, result);
     expect(JSON.stringify(report)).toContain("OpenAI-compatible model stand-in-coder");
     expect(JSON.stringify(report)).not.toContain(KEY);
-  });
+  }, 120_000);
 });
