@@ -58,6 +58,13 @@ export interface LocalStackOptions {
   readonly dataDir: string;
   /** Which recorded model session the sample agent replays (its AGENT_REPLAY). @default by repository name */
   readonly agentReplay?: string;
+  /**
+   * Variables for the agent process only (a live model's id, URL, key or credentials endpoint: see agent-model.ts).
+   * @default {}
+   */
+  readonly agentEnvironment?: Readonly<Record<string, string>>;
+  /** Base URLs on the host that only the agent process may reach (a local model server). @default [] */
+  readonly agentHostEndpoints?: readonly string[];
   /** Emulator settings merged over the local runtime's (tests: rate limits, lifecycle). */
   readonly runtime?: NonNullable<EmulatorConfig["defaults"]>;
   /** Powertools log level of the handlers. @default "WARN" */
@@ -128,9 +135,15 @@ async function buildLocalStack(
             command: [process.execPath, join(ROOT, "samples/agent/server.mjs")],
             startTimeoutSeconds: 30,
           },
+          // options.agentEnvironment belongs in agent.environment and options.agentHostEndpoints in
+          // agent.hostEndpoints (issue 13's sandbox: only the agent process gets them, only it may reach those
+          // loopback URLs). Until this emulator's config takes those fields, the variables go in the runtime's
+          // environment, which commands see too (a replay has none; a live model's key or credentials endpoint
+          // token then does), and the endpoints are reachable from the session as the whole host loopback is.
           environment: {
             AGENT_WORKSPACE_ROOT: "/mnt/workspace",
             ...(options.agentReplay ? { AGENT_REPLAY: options.agentReplay } : {}),
+            ...options.agentEnvironment,
           },
           ...options.runtime,
         },

@@ -1,4 +1,5 @@
-import type { ExecutionEvent } from "./runner/runner.ts";
+import type { WorkspaceSnapshot } from "./git-source.ts";
+import type { ExecutionEvent, ExecutionResult } from "./runner/runner.ts";
 
 type Json = Record<string, unknown>;
 const get = (value: unknown, path: string): unknown =>
@@ -25,7 +26,7 @@ export function describeEvent(event: ExecutionEvent): string[] {
     case "StateCaught":
       return [`  ⚑ ${state?.name}: caught ${get(event, "catch.catcher.ErrorEquals")}`];
     case "ExecutionFailed":
-      return [`✗ ${String(event.Error)}: ${firstLine(event.Cause, 300)}`];
+      return [`✗ ${String(event.Error)}: ${firstLine(causeMessage(event.Cause), 300)}`];
     case "StateExited":
       return describeExit(state?.name ?? "", state?.output);
     default:
@@ -61,6 +62,8 @@ function describeExit(name: string, output: unknown): string[] {
       return lines;
     }
     case "Invoke the agent": {
+      // A caught failure leaves no turn (a turn always has a summary): the failure line says what happened.
+      if (!get(output, "agent.summary")) return [];
       const files = (get(output, "agent.changedFiles") as string[] | undefined) ?? [];
       const proposed = (get(output, "agent.proposedCommands") as unknown[] | undefined) ?? [];
       return [
@@ -89,4 +92,79 @@ function describeExit(name: string, output: unknown): string[] {
     default:
       return [];
   }
+}
+
+/**
+ * The sentence inside a failure's Cause. Task errors arrive as Lambda's JSON (`{"errorType","errorMessage",
+ * "trace"}`), and an error's message may itself carry JSON (the agent's `{"error","message"}` through AgentCore):
+ * unwrap both, so the terminal shows the sentence, never a JSON document or a stack trace.
+ */
+export function causeMessage(cause: unknown): string {
+  let text = String(cause ?? "").trim();
+  for (let depth = 0; depth < 3; depth++) {
+    const parsed = parseJsonObject(text);
+    if (parsed) {
+      const inner = parsed.errorMessage ?? parsed.message ?? parsed.Message;
+      if (typeof inner !== "string") break;
+      text = inner.trim();
+      continue;
+    }
+    // `…: {"error":"ReplayNotFoundError","message":"…"}`: a sentence ending in a JSON body.
+    const brace = text.indexOf("{");
+    const tail = brace > 0 ? parseJsonObject(text.slice(brace)) : undefined;
+    if (tail && typeof tail.message === "string") {
+      const name = typeof tail.error === "string" ? `${tail.error}: ` : "";
+      text = `${text.slice(0, brace).trim()} ${name}${tail.message.trim()}`;
+      continue;
+    }
+    break;
+  }
+  return text;
+}
+
+function parseJsonObject(text: string): Json | undefined {
+  if (!text.startsWith("{")) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a `--workspace` run says before it starts: the snapshot, and whether it resumes or starts fresh. */
+export function describeSnapshot(snapshot: WorkspaceSnapshot): string[] {
+  const view =
+    snapshot.selection === "git"
+      ? "as git sees it: tracked files with their changes, and untracked files that are not ignored"
+      : "every file";
+  const lines = [
+    `workspace ${snapshot.source}`,
+    `  snapshot ${snapshot.revision.slice(0, 12)}: ${snapshot.files} file(s), ${view}; dependency folders left out`,
+  ];
+  if (!snapshot.previousRevision) lines.push("  first run for this directory: a fresh session and workspace");
+  else if (snapshot.changed)
+    lines.push(
+      `  changed since the last run (was ${snapshot.previousRevision.slice(0, 12)}): a fresh session and workspace for the new state`,
+    );
+  else lines.push("  unchanged since the last run: resumes that run's session and workspace");
+  return lines;
+}
+
+/** The repository's name as the execution normalized it (it names the recording a replay looks for). */
+export function repoNameOf(result: ExecutionResult): string | undefined {
+  for (const event of result.events) {
+    const state = event.state as { name?: string; output?: unknown } | undefined;
+    if (event.type === "StateExited" && state?.name === "Normalize the request") {
+      const name = get(state.output, "request.repoName");
+      return typeof name === "string" ? name : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The Fail state the execution ended in ("Agent failed", "Iterations exhausted", ...). */
+export function endStateOf(result: ExecutionResult): string | undefined {
+  const entered = result.events.filter((e) => e.type === "StateEntered");
+  return (entered.at(-1)?.state as { name?: string } | undefined)?.name;
 }

@@ -2,7 +2,7 @@
 // @ts-check
 /**
  * The sample repair agent: an AgentCore Runtime container serving `GET /ping` and `POST /invocations` on
- * 0.0.0.0:$PORT (8080 by default). See README.md. It imports nothing from the workflow's code: it is a separate
+ * $HOST:$PORT (loopback and 8080 by default; the container image sets HOST=0.0.0.0). See README.md. It imports nothing from the workflow's code: it is a separate
  * deployable that talks to the world over HTTP only.
  */
 import { readAgentConfig } from "./lib/config.mjs";
@@ -26,9 +26,9 @@ server.listen(config.port, config.host, () => {
     host: config.host,
     port,
     model: config.modelMode,
-    ...(config.modelMode === "bedrock"
-      ? { modelId: config.modelId }
-      : { replayDir: config.replayDir, replay: config.replayName ?? "(the invocation's repoName)" }),
+    ...(config.modelMode === "replay"
+      ? { replayDir: config.replayDir, replay: config.replayName ?? "(the invocation's repoName)" }
+      : { modelId: config.modelId, ...(config.modelUrl ? { modelUrl: config.modelUrl } : {}) }),
   });
 });
 

@@ -265,6 +265,7 @@ describe("sample agent, Bedrock mode", () => {
     expect(JSON.parse(reply.text)).toEqual({
       error: "ModelError",
       message: expect.stringContaining("ValidationException: The provided model identifier is invalid."),
+      reason: "bad-response",
     });
   });
 

@@ -14,7 +14,15 @@ export const SAMPLE_WORKSPACES = path.join(REPO_ROOT, "samples", "workspaces");
 
 /** Agent settings a developer's shell might hold; each test states the ones it wants. */
 const AGENT_ENV_KEYS = [
+  "AGENT_MODEL",
   "AGENT_MODEL_ID",
+  "AGENT_MODEL_URL",
+  "AGENT_MODEL_API_KEY",
+  "AGENT_MODEL_STREAM",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+  "AWS_PROFILE",
   "AGENT_REPLAY",
   "AGENT_REPLAY_DIR",
   "AGENT_RECORD_DIR",
@@ -36,7 +44,11 @@ export interface RunningAgent {
 export async function startAgent(env: Record<string, string> = {}): Promise<RunningAgent> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of AGENT_ENV_KEYS) delete childEnv[key];
-  Object.assign(childEnv, { PORT: "0", AGENT_HOST: "127.0.0.1" }, env);
+  // No HOST given: the agent must pick loopback by itself.
+  Object.assign(childEnv, { PORT: "0" }, env);
+  delete childEnv.HOST;
+  delete childEnv.AGENT_HOST;
+  Object.assign(childEnv, env);
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [AGENT_ENTRY], { env: childEnv });
   const logs: Record<string, unknown>[] = [];
   const logWaiters = new Set<(entry: Record<string, unknown>) => void>();

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * BEDROCK mode: a live model through the Amazon Bedrock Converse API with tool use. Chosen when AGENT_MODEL_ID is
+ * BEDROCK mode: a live model through the Amazon Bedrock Converse API with tool use. Chosen when AGENT_MODEL=bedrock:<id> (or AGENT_MODEL_ID) is
  * set. The SDK is loaded only in this mode, so the replay mode runs with node alone. The endpoint follows the SDK's
  * usual configuration (region from AWS_REGION, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` for a private or test endpoint).
  */
@@ -11,6 +11,53 @@ import { ModelError } from "./errors.mjs";
 
 /** Stop reasons after which the model's turn can be used: it either wants tools or has finished. */
 const USABLE_STOP_REASONS = new Set(["tool_use", "end_turn", "stop_sequence"]);
+
+/** Stop reasons that mean the model (or a guardrail in front of it) would not do the task. */
+const REFUSAL_STOP_REASONS = new Set(["guardrail_intervened", "content_filtered"]);
+
+/**
+ * A failed Converse call as a ModelError saying why, by the service's error name (after the SDK's own retries).
+ * @param {unknown} error
+ * @param {string} modelId
+ */
+function modelErrorOf(error, modelId) {
+  const name = error instanceof Error ? error.name : "Error";
+  const message = error instanceof Error ? error.message : String(error);
+  const what = `Bedrock Converse with model ${modelId}`;
+  if (name === "ThrottlingException" || name === "ServiceQuotaExceededException") {
+    return new ModelError(
+      `${what} is still throttled after the SDK's retries: ${name}: ${message}`,
+      "throttled",
+    );
+  }
+  if (
+    name === "ValidationException" &&
+    /too long|too many tokens|context (length|window)|max.*tokens/i.test(message)
+  ) {
+    return new ModelError(
+      `the conversation is longer than ${modelId} accepts: ${message}; use a model with a larger context window`,
+      "context-too-long",
+    );
+  }
+  if (
+    name === "AccessDeniedException" ||
+    name === "UnrecognizedClientException" ||
+    name === "CredentialsProviderError"
+  ) {
+    return new ModelError(
+      `${what} was refused: ${name}: ${message}; check the credentials and model access`,
+      "unauthorized",
+    );
+  }
+  if (
+    /ServiceUnavailable|InternalServer|ModelNotReady|ModelTimeout|TimeoutError|ECONNREFUSED/.test(
+      `${name} ${message}`,
+    )
+  ) {
+    return new ModelError(`${what} failed: ${name}: ${message}`, "unavailable");
+  }
+  return new ModelError(`${what} failed: ${name}: ${message}`, "bad-response");
+}
 
 /**
  * @param {{ modelId: string, region?: string | undefined, maxTokens: number }} options
@@ -49,9 +96,7 @@ export async function createBedrockModel({ modelId, region, maxTokens }) {
           }),
         );
       } catch (error) {
-        const name = error instanceof Error ? error.name : "Error";
-        const message = error instanceof Error ? error.message : String(error);
-        throw new ModelError(`Bedrock Converse with model ${modelId} failed: ${name}: ${message}`);
+        throw modelErrorOf(error, modelId);
       }
       const message = output.output && "message" in output.output ? output.output.message : undefined;
       const stopReason = output.stopReason ?? "end_turn";
@@ -60,9 +105,22 @@ export async function createBedrockModel({ modelId, region, maxTokens }) {
           `Bedrock Converse with model ${modelId} returned no message (stopReason ${stopReason})`,
         );
       }
+      if (REFUSAL_STOP_REASONS.has(stopReason)) {
+        throw new ModelError(
+          `Bedrock model ${modelId} declined the task (stopReason ${stopReason}): a guardrail or content filter stopped it`,
+          "refused",
+        );
+      }
+      if (stopReason === "model_context_window_exceeded") {
+        throw new ModelError(
+          `the conversation outgrew the context window of Bedrock model ${modelId} (stopReason ${stopReason}); use a model with a larger one`,
+          "context-too-long",
+        );
+      }
       if (!USABLE_STOP_REASONS.has(stopReason)) {
         throw new ModelError(
-          `Bedrock Converse with model ${modelId} stopped with ${stopReason}; the turn is incomplete or was filtered`,
+          `Bedrock model ${modelId} stopped with ${stopReason}; the turn is incomplete (raise AGENT_MAX_TOKENS for max_tokens)`,
+          "incomplete",
         );
       }
       return {

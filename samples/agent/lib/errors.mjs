@@ -61,11 +61,25 @@ export class ReplayDivergedError extends AgentHttpError {
   }
 }
 
+/**
+ * Why a live model could not give a usable turn, so a caller can act on it without parsing the message:
+ * `throttled` (still throttled after the retries), `context-too-long` (the conversation outgrew the model's
+ * window), `refused` (the model declined or a content filter stopped it), `incomplete` (cut at the token limit),
+ * `unauthorized` (the endpoint refused the credentials), `unavailable` (unreachable, 5xx, timed out) and
+ * `bad-response` (an answer the agent cannot use).
+ * @typedef {"throttled" | "context-too-long" | "refused" | "incomplete" | "unauthorized" | "unavailable" | "bad-response"} ModelFailure
+ */
+
 /** The live model failed, stopped for a reason other than finishing, or returned something unusable. */
 export class ModelError extends AgentHttpError {
-  /** @param {string} message */
-  constructor(message) {
+  /**
+   * @param {string} message
+   * @param {ModelFailure} [reason]
+   */
+  constructor(message, reason = "bad-response") {
     super(message, "ModelError", 500);
+    /** @type {ModelFailure} */
+    this.reason = reason;
   }
 }
 

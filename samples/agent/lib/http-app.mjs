@@ -18,6 +18,7 @@ import {
 import { createHealth } from "./health.mjs";
 import { checkWorkspace, parseInvocation } from "./invocation.mjs";
 import { log } from "./log.mjs";
+import { createOpenAiModel } from "./openai-model.mjs";
 import { iterationFromConversation, saveRecordedIteration } from "./recorder.mjs";
 import { createReplayModel, loadRecording } from "./replay-model.mjs";
 import { runToolLoop } from "./tool-loop.mjs";
@@ -79,6 +80,11 @@ function sendJson(response, status, body) {
 
 /** @param {unknown} error */
 function errorBody(error) {
+  if (error instanceof ModelError)
+    return {
+      status: error.status,
+      body: { error: error.name, message: error.message, reason: error.reason },
+    };
   if (error instanceof AgentHttpError)
     return { status: error.status, body: { error: error.name, message: error.message } };
   const message = error instanceof Error ? error.message : String(error);
@@ -105,6 +111,8 @@ export function createAgentApp(config) {
   const busyWorkspaces = new Set();
   /** @type {Promise<Model> | undefined} */
   let bedrockModel;
+  /** @type {Model | undefined} */
+  let openAiModel;
 
   /**
    * @param {AgentInvocation} invocation
@@ -124,6 +132,17 @@ export function createAgentApp(config) {
         );
       });
       return bedrockModel;
+    }
+    if (config.modelMode === "openai" && config.modelId && config.modelUrl) {
+      openAiModel ??= createOpenAiModel({
+        model: config.modelId,
+        baseUrl: config.modelUrl,
+        apiKey: config.apiKey,
+        stream: config.stream,
+        maxTokens: config.maxTokens,
+        timeoutSeconds: config.modelTimeoutSeconds,
+      });
+      return openAiModel;
     }
     const { recording, file } = await loadRecording(
       config.replayDir,
@@ -189,7 +208,7 @@ export function createAgentApp(config) {
           signal: controller.signal,
           onProgress,
         });
-        if (config.recordDir && model.mode === "bedrock") {
+        if (config.recordDir && model.mode !== "replay") {
           const file = await saveRecordedIteration({
             directory: config.recordDir,
             name: config.replayName ?? invocation.repoName,

@@ -169,7 +169,7 @@ export async function loadRecording(directory, name) {
     const code = error && typeof error === "object" && "code" in error ? error.code : "";
     throw new ReplayNotFoundError(
       code === "ENOENT"
-        ? `no recorded session "${name}": ${file} does not exist (choose one with AGENT_REPLAY or AGENT_REPLAY_DIR, or set AGENT_MODEL_ID to use a live Bedrock model)`
+        ? `no recorded session "${name}": ${file} does not exist (choose one with AGENT_REPLAY or AGENT_REPLAY_DIR, or set AGENT_MODEL to use a live model: bedrock:<id> or openai:<model> with AGENT_MODEL_URL)`
         : `recorded session ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
     );
   }

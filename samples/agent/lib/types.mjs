@@ -85,9 +85,10 @@
  */
 
 /**
- * What drives the tool loop: a live Bedrock model or a recorded session replayed turn by turn.
+ * What drives the tool loop: a live model (Bedrock Converse, or an OpenAI-compatible chat-completions endpoint)
+ * or a recorded session replayed turn by turn.
  * @typedef {object} Model
- * @property {"replay" | "bedrock"} mode
+ * @property {"replay" | "bedrock" | "openai"} mode
  * @property {string} label Shown in logs, progress events and the reply's summary.
  * @property {(request: ModelRequest) => Promise<ModelTurn>} next
  */
