@@ -34,6 +34,8 @@ const FUNCTION_DIRECTORIES: Readonly<Record<TaskFunction, string>> = {
   InvokeAgent: "invoke-agent",
   ReviewCommands: "review-commands",
   RequestApproval: "request-approval",
+  ExportChange: "export-change",
+  DeliverChange: "deliver-change",
   Finalize: "finalize",
 };
 
@@ -208,10 +210,17 @@ async function buildLocalStack(
 
   const functions = {} as Record<TaskFunction, LambdaHandler>;
   for (const task of TASK_FUNCTIONS) {
-    const module = (await import(join(ROOT, "functions", FUNCTION_DIRECTORIES[task], "handler.ts"))) as {
-      handler: LambdaHandler;
-    };
-    functions[task] = task === "RequestApproval" ? (requestApproval as LambdaHandler) : module.handler;
+    const path = join(ROOT, "functions", FUNCTION_DIRECTORIES[task], "handler.ts");
+    if (task === "RequestApproval") functions[task] = requestApproval as LambdaHandler;
+    else if (task === "DeliverChange") {
+      // Loaded on its first invocation, as Lambda loads a function on its first cold start: runs that never
+      // deliver (denied, blocked, nothing changed) do not need it.
+      let loaded: Promise<{ handler: LambdaHandler }> | undefined;
+      functions[task] = async (event, context) => {
+        loaded ??= import(path) as Promise<{ handler: LambdaHandler }>;
+        return (await loaded).handler(event, context);
+      };
+    } else functions[task] = ((await import(path)) as { handler: LambdaHandler }).handler;
     byName.set(`agentcore-repair-${FUNCTION_DIRECTORIES[task]}`, functions[task]);
   }
   const artifactDir = join(dataDir, "artifacts");
