@@ -171,6 +171,10 @@ async function buildLocalStack(
     ARTIFACT_DIR: join(dataDir, "artifacts"),
     AGENTCORE_MOUNT_PATH: "/mnt/workspace",
     RUN_COMMAND_FUNCTION_NAME: "agentcore-repair-run-command",
+    // deliver-change: locally the approved patch becomes a branch in the local source repository (a real git
+    // remote), only for sources the runner published under the data directory.
+    DELIVERY_DEFAULT_MODE: "branch",
+    DELIVERY_LOCAL_ROOT: join(dataDir, "sources"),
     APPROVALS_FILE: join(dataDir, "approvals.json"),
     AUDIT_FILE: join(dataDir, "audit.jsonl"),
     APPROVAL_KEY_FILE: join(dataDir, "approval-signing.key"),
