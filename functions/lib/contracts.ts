@@ -202,6 +202,10 @@ export const ERROR_NAMES = [
   "ApprovalExpiredError",
   "PlatformError",
   "BudgetExhaustedError",
+  "UnreviewableChangeError",
+  "PatchMismatchError",
+  "PatchDoesNotApplyError",
+  "CredentialRefusedError",
 ] as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[number];
