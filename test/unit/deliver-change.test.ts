@@ -16,7 +16,7 @@ import type { ArtifactStore } from "../../functions/lib/artifact-store.ts";
 import { LocalArtifactStore } from "../../functions/lib/local-artifact-store.ts";
 import { deliveryInput, git, makePatch, makeRemote } from "./deliver-change-support.ts";
 
-describe("deliver-change into a real git remote", () => {
+describe("deliver-change into a real git remote", { timeout: 60_000 }, () => {
   let root: string;
   let remote: string;
   let base: string;
