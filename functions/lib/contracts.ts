@@ -217,6 +217,10 @@ export const ERROR_NAMES = [
   "PlatformError",
   "BudgetExhaustedError",
   "SecretInChangeError",
+  "UnreviewableChangeError",
+  "PatchMismatchError",
+  "PatchDoesNotApplyError",
+  "CredentialRefusedError",
 ] as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[number];
