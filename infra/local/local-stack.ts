@@ -63,6 +63,10 @@ export interface RunSummary {
   readonly durationSeconds: number;
   readonly report: string | null;
   readonly transitions: number;
+  /** The exported change (a `.patch` under the run's artifacts), when the repair produced one. */
+  readonly patch: string | null;
+  /** The branch deliver-change pushed to the local source repository, when the change was approved. */
+  readonly branch: string | null;
 }
 
 export interface LocalStackOptions {
@@ -246,6 +250,8 @@ async function buildLocalStack(
       const keys = reportKeys(result.executionName);
       const report = await readJson(join(artifactDir, keys.json));
       const workspace = report?.workspace as { resumed?: boolean } | undefined;
+      const patch = report?.patch as { key?: string } | undefined;
+      const delivery = report?.delivery as { branch?: string } | undefined;
       return {
         execution: result.executionName,
         status: result.status,
@@ -256,6 +262,8 @@ async function buildLocalStack(
         durationSeconds: Math.round(result.durationMs / 100) / 10,
         report: report ? join(artifactDir, keys.markdown) : null,
         transitions: result.events.filter((e) => e.type === "StateEntered").length,
+        patch: patch?.key ? join(artifactDir, patch.key) : null,
+        branch: delivery?.branch ?? null,
       };
     },
     run: (input, runOptions = {}) =>
