@@ -67,6 +67,8 @@ export interface CommandRun {
   readonly keepOutput?: boolean;
   /** Recorded as a detached command (its output was produced earlier by a background run). */
   readonly detached?: boolean;
+  /** Return stdout exactly as it arrived (see CollectOptions.captureStdoutChars); more is a PlatformError. */
+  readonly captureStdoutChars?: number;
 }
 
 export function validateCommandSize(script: string, field = "command"): void {
@@ -149,6 +151,7 @@ export async function runCommandInSession(
       headBytes: deps.digest.headBytes,
       tailBytes: deps.digest.tailBytes,
       ...(writer ? { sink: writer } : {}),
+      ...(run.captureStdoutChars !== undefined ? { captureStdoutChars: run.captureStdoutChars } : {}),
     });
   } catch (error) {
     if (error instanceof CommandStreamBrokenError) {
@@ -186,7 +189,15 @@ export async function runCommandInSession(
     artifactUri,
   };
   if (run.record !== false) await recordCommandOutcome(deps, run, outcome);
-  return outcome;
+  if (collected.captureOverflow) {
+    throw new PlatformError(
+      `the command printed more than the ${run.captureStdoutChars} characters that can be captured`,
+      finished,
+    );
+  }
+  return collected.capturedStdout !== undefined
+    ? { ...outcome, capturedStdout: collected.capturedStdout }
+    : outcome;
 }
 
 /**

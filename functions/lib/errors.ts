@@ -72,6 +72,13 @@ export class PlatformError extends RepairError {
 export class BudgetExhaustedError extends RepairError {
   override readonly name = "BudgetExhaustedError" as const;
 }
+/**
+ * The exported patch holds something the secret detectors recognise: delivery is blocked (never silently
+ * redacted). Details name the kinds and the files, never the text.
+ */
+export class SecretInChangeError extends RepairError {
+  override readonly name = "SecretInChangeError" as const;
+}
 /** Display redaction would hide part of a command or a diff on the approval page: nobody can review it. */
 export class UnreviewableChangeError extends RepairError {
   override readonly name = "UnreviewableChangeError" as const;

@@ -37,6 +37,8 @@ const FUNCTION_DIRECTORIES: Readonly<Record<TaskFunction, string>> = {
   InvokeAgent: "invoke-agent",
   ReviewCommands: "review-commands",
   RequestApproval: "request-approval",
+  ExportChange: "export-change",
+  DeliverChange: "deliver-change",
   Finalize: "finalize",
 };
 
@@ -72,6 +74,10 @@ export interface RunSummary {
   readonly durationSeconds: number;
   readonly report: string | null;
   readonly transitions: number;
+  /** The exported change (a `.patch` under the run's artifacts), when the repair produced one. */
+  readonly patch: string | null;
+  /** The branch deliver-change pushed to the local source repository, when the change was approved. */
+  readonly branch: string | null;
 }
 
 export interface LocalStackOptions {
@@ -180,6 +186,10 @@ async function buildLocalStack(
     ARTIFACT_DIR: join(dataDir, "artifacts"),
     AGENTCORE_MOUNT_PATH: "/mnt/workspace",
     RUN_COMMAND_FUNCTION_NAME: "agentcore-repair-run-command",
+    // deliver-change: locally the approved patch becomes a branch in the local source repository (a real git
+    // remote), only for sources the runner published under the data directory.
+    DELIVERY_DEFAULT_MODE: "branch",
+    DELIVERY_LOCAL_ROOT: join(dataDir, "sources"),
     APPROVALS_FILE: join(dataDir, "approvals.json"),
     AUDIT_FILE: join(dataDir, "audit.jsonl"),
     APPROVAL_KEY_FILE: join(dataDir, "approval-signing.key"),
@@ -275,10 +285,17 @@ async function buildLocalStack(
 
   const functions = {} as Record<TaskFunction, LambdaHandler>;
   for (const task of TASK_FUNCTIONS) {
-    const module = (await import(join(ROOT, "functions", FUNCTION_DIRECTORIES[task], "handler.ts"))) as {
-      handler: LambdaHandler;
-    };
-    functions[task] = task === "RequestApproval" ? (requestApproval as LambdaHandler) : module.handler;
+    const path = join(ROOT, "functions", FUNCTION_DIRECTORIES[task], "handler.ts");
+    if (task === "RequestApproval") functions[task] = requestApproval as LambdaHandler;
+    else if (task === "DeliverChange") {
+      // Loaded on its first invocation, as Lambda loads a function on its first cold start: runs that never
+      // deliver (denied, blocked, nothing changed) do not need it.
+      let loaded: Promise<{ handler: LambdaHandler }> | undefined;
+      functions[task] = async (event, context) => {
+        loaded ??= import(path) as Promise<{ handler: LambdaHandler }>;
+        return (await loaded).handler(event, context);
+      };
+    } else functions[task] = ((await import(path)) as { handler: LambdaHandler }).handler;
     byName.set(`agentcore-repair-${FUNCTION_DIRECTORIES[task]}`, functions[task]);
   }
   const artifactDir = join(dataDir, "artifacts");
@@ -300,6 +317,8 @@ async function buildLocalStack(
       const keys = reportKeys(result.executionName);
       const report = await readJson(join(artifactDir, keys.json));
       const workspace = report?.workspace as { resumed?: boolean } | undefined;
+      const patch = report?.patch as { key?: string } | undefined;
+      const delivery = report?.delivery as { branch?: string } | undefined;
       return {
         execution: result.executionName,
         status: result.status,
@@ -310,6 +329,8 @@ async function buildLocalStack(
         durationSeconds: Math.round(result.durationMs / 100) / 10,
         report: report ? join(artifactDir, keys.markdown) : null,
         transitions: result.events.filter((e) => e.type === "StateEntered").length,
+        patch: patch?.key ? join(artifactDir, patch.key) : null,
+        branch: delivery?.branch ?? null,
       };
     },
     run: (input, runOptions = {}) =>

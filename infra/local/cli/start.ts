@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+import { shellQuote } from "../../../functions/lib/shell-quote.ts";
 import { localizeSources } from "../git-source.ts";
 import { type ApprovalMode, ROOT, startLocalStack } from "../local-stack.ts";
 import { describeEvent } from "../progress.ts";
@@ -165,6 +166,14 @@ async function main(): Promise<number> {
     const resumed = summary.resumed ? " · resumed the session's workspace" : "";
     say(`${headline} in ${summary.durationSeconds} s · ${summary.iterations} agent iteration(s)${resumed}`);
     if (summary.report) say(`report: ${summary.report}`);
+    if (summary.patch) say(`patch: ${summary.patch}`);
+    if (summary.branch) say(`branch: ${summary.branch} (in the source repository under ${options.dataDir})`);
+    if (summary.patch && options.workspace) {
+      // Your directory is never changed: these are yours to run.
+      const directory = shellQuote(resolve(options.workspace));
+      say(`apply it to your directory:  git -C ${directory} apply ${shellQuote(summary.patch)}`);
+      say(`or commit it there:          git -C ${directory} am ${shellQuote(summary.patch)}`);
+    }
   }
   return result.status === "SUCCEEDED" ? 0 : 1;
 }

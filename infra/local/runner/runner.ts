@@ -15,6 +15,8 @@ export const TASK_FUNCTIONS = [
   "InvokeAgent",
   "ReviewCommands",
   "RequestApproval",
+  "ExportChange",
+  "DeliverChange",
   "Finalize",
 ] as const;
 export type TaskFunction = (typeof TASK_FUNCTIONS)[number];
