@@ -42,6 +42,7 @@ function resolveDependencies(overrides: Partial<RequestApprovalDependencies>): R
     ]);
   }
   const ledger = "ledger" in overrides ? overrides.ledger : ledgerStoreFromEnvironment();
+  const artifacts = overrides.artifacts ?? ledger ?? ledgerStoreFromEnvironment();
   return {
     store: overrides.store ?? environment!.store,
     audit: overrides.audit ?? environment!.audit,
@@ -51,6 +52,7 @@ function resolveDependencies(overrides: Partial<RequestApprovalDependencies>): R
     notifier,
     baseUrl,
     ...(ledger ? { ledger } : {}),
+    ...(artifacts ? { artifacts } : {}),
   };
 }
 
@@ -67,7 +69,7 @@ export function createRequestApprovalHandler(
       bindInvocationKeys({
         executionName: input.executionName,
         sessionId: input.request.sessionId,
-        commandHash: input.command.commandHash,
+        commandHash: input.command?.commandHash ?? input.change?.patchSha256,
       });
       dependencies ??= resolveDependencies(overrides);
       return await requestApproval(dependencies, input);

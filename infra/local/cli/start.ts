@@ -125,18 +125,20 @@ async function main(): Promise<number> {
       onRequested: (notice) => {
         say(`  ⏸ approval requested for: ${notice.command}`);
         say(`    classes: ${notice.classes.join(", ")}`);
-        say(`    approval page: ${notice.pageUrl}`);
+        // The terminal is this person's notification channel: the full link, token included (decide here or there).
+        say(`    decide here or on the page: ${notice.link}`);
       },
-      ask: async (notice) => {
+      onDecidedElsewhere: (_notice, outcome) => say(`\n    ${outcome}`),
+      ask: async (notice, signal) => {
         const terminal = createInterface({ input: process.stdin, output: process.stdout });
         try {
-          const answer = (await terminal.question(`    run \`${notice.command}\`? [y/N] `))
+          const answer = (await terminal.question(`    approve \`${notice.command}\`? [y/N] `, { signal }))
             .trim()
             .toLowerCase();
           const approve = answer === "y" || answer === "yes";
           const reason = approve
             ? "approved at the terminal"
-            : (await terminal.question("    reason: ")).trim();
+            : (await terminal.question("    reason: ", { signal })).trim();
           return { approve, reason: reason || "denied at the terminal" };
         } finally {
           terminal.close();
