@@ -47,7 +47,7 @@ export const runCommandInputSchema = z.looseObject({
   purpose: z.enum(["prepare", "validation", "proposed", "poll", "measure", "export", "revert"]),
   /**
    * Return stdout exactly as it arrived, unredacted and not stored (`capturedStdout`): only for the system's own
-   * measure/export commands (export-change), whose output is base64 of a patch it scans itself.
+   * measure/export/revert commands (export-change), whose output is base64 of a patch it scans itself.
    */
   capture: z.boolean().optional(),
   timeoutSeconds: z.number().int().min(1).max(3600).optional(),
@@ -59,6 +59,9 @@ export const runCommandInputSchema = z.looseObject({
 });
 
 export type RunCommandInput = z.infer<typeof runCommandInputSchema>;
+
+/** The system's own git commands (export-change): the only ones whose stdout may come back unredacted. */
+const CAPTURE_PURPOSES: ReadonlySet<string> = new Set(["measure", "export", "revert"]);
 
 /** Captured stdout travels back in the Lambda reply, which Lambda caps at 6 MB. */
 export const CAPTURE_MAX_CHARS = 5_000_000;
@@ -78,9 +81,12 @@ export async function runCommand(
 ): Promise<CommandOutcome> {
   const timeoutSeconds = input.timeoutSeconds ?? input.request.limits.commandTimeoutSeconds;
   validateTimeout(timeoutSeconds);
-  if (input.capture && input.purpose !== "measure" && input.purpose !== "export") {
+  if (input.capture && !CAPTURE_PURPOSES.has(input.purpose)) {
     throw new ValidationFailedError([
-      { field: "capture", problem: `is only for the measure and export purposes, not "${input.purpose}"` },
+      {
+        field: "capture",
+        problem: `is only for the measure, export and revert purposes, not "${input.purpose}"`,
+      },
     ]);
   }
   const capture = input.capture === true;

@@ -33,7 +33,8 @@ const exists = (path: string) =>
     () => false,
   );
 
-describe("the change leaves the session as a reviewed patch", () => {
+// Each scenario is one or two whole repairs (agent turns, npm test in the session): minutes on a loaded machine.
+describe("the change leaves the session as a reviewed patch", { timeout: 180_000 }, () => {
   let harness: WorkflowHarness;
   let copies: string;
   let copyCount = 0;
@@ -211,7 +212,9 @@ describe("the change leaves the session as a reviewed patch", () => {
     const result = await harness.stack.run(input);
 
     const states = statesEntered(result);
-    expect(result.status).toBe("SUCCEEDED");
+    expect(result.error ? `${result.error}: ${result.cause} after ${states.join(" > ")}` : result.status).toBe(
+      "SUCCEEDED",
+    );
     // Iteration 1 rewrote the script: validation waited, the person denied, the script was reverted
     const held = states.indexOf("Wait for approval of the surface change");
     expect(held).toBeGreaterThan(states.indexOf("Measure the change"));
