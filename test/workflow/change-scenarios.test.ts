@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmod, cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -137,6 +137,8 @@ describe("the change leaves the session as a reviewed patch", { timeout: 180_000
     const { input } = approved;
     const storage = storageOf(approved.result);
     const repository = join(storage, "node-calculator");
+    // The system's clone uses no template, so there is no hooks directory until something makes one.
+    await mkdir(join(repository, ".git/hooks"), { recursive: true });
     for (const hook of ["post-checkout", "reference-transaction", "pre-auto-gc", "post-index-change"]) {
       const file = join(repository, ".git/hooks", hook);
       await writeFile(file, `#!/bin/sh\ntouch /mnt/workspace/planted-${hook}-ran\n`);
