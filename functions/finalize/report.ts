@@ -20,6 +20,7 @@ export interface ReportFacts {
     readonly digest?: {
       readonly tool?: string;
       readonly failingTests?: readonly string[];
+      readonly failingCount?: number;
       readonly firstErrors?: readonly string[];
     };
   };
@@ -88,6 +89,15 @@ export interface ReportDocument {
     readonly tool?: string;
     readonly failingTests: readonly string[];
     readonly firstErrors: readonly string[];
+    /** How many tests failed in all (failingTests names the first few). */
+    readonly failingCount?: number;
+  };
+  /** What the first validation that failed reported (from the ledger): the starting point of the repair. */
+  readonly failingAtStart?: {
+    readonly iteration: number;
+    readonly tool: string;
+    readonly failingCount: number;
+    readonly failingTests: readonly string[];
   };
   readonly error?: { readonly name: string; readonly cause: string };
   readonly workspace?: {
@@ -107,7 +117,11 @@ export interface ReportDocument {
     /** Test files the agent added, changed or deleted (called out: "the agent changed 2 tests"). */
     readonly testFilesChanged: number;
     /** Surface changes a person refused, put back in the workspace. */
-    readonly reverted: readonly { readonly iteration: number; readonly decision: string; readonly paths: readonly string[] }[];
+    readonly reverted: readonly {
+      readonly iteration: number;
+      readonly decision: string;
+      readonly paths: readonly string[];
+    }[];
     readonly turns: readonly {
       readonly iteration: number;
       readonly summary: string;
@@ -143,6 +157,16 @@ export interface ReportDocument {
     readonly agentDurationMs: number;
   };
   readonly unreadableLedgerEntries: readonly string[];
+}
+
+function failingAtStart(ledger: LedgerContents): Pick<ReportDocument, "failingAtStart"> {
+  for (const record of ledger.records) {
+    if (record.kind === "command" && record.purpose === "validation" && record.failure) {
+      const { tool, failingCount, failingTests } = record.failure;
+      return { failingAtStart: { iteration: record.iteration, tool, failingCount, failingTests } };
+    }
+  }
+  return {};
 }
 
 function describeSource(source: RepositorySource): string {
@@ -249,9 +273,13 @@ export function buildReport(facts: ReportFacts): ReportDocument {
             firstErrors: (facts.verdict.digest?.firstErrors ?? [])
               .slice(0, 10)
               .map((e) => redactBounded(e, 1000)),
+            ...(typeof facts.verdict.digest?.failingCount === "number"
+              ? { failingCount: facts.verdict.digest.failingCount }
+              : {}),
           },
         }
       : {}),
+    ...failingAtStart(ledger),
     ...(facts.error
       ? {
           error: {
@@ -315,7 +343,10 @@ function deliveryOf(
     };
   }
   if (facts.error?.Error === "SecretInChangeError") {
-    return { status: "blocked", reason: redactBounded(facts.error.Cause ?? "the patch holds a secret", 1000) };
+    return {
+      status: "blocked",
+      reason: redactBounded(facts.error.Cause ?? "the patch holds a secret", 1000),
+    };
   }
   const refusal = facts.deliveryRefusal;
   if (exported && refusal?.Error) {
@@ -351,8 +382,10 @@ function cell(text: string): string {
 function renderChanges(report: ReportDocument, lines: string[]): void {
   const { changes } = report;
   lines.push("## Changes", "");
-  if (!changes.measured) lines.push("No change was measured (no agent turn ran and nothing was exported).", "");
-  else if (changes.files.length === 0) lines.push("git measured no change against the prepared revision.", "");
+  if (!changes.measured)
+    lines.push("No change was measured (no agent turn ran and nothing was exported).", "");
+  else if (changes.files.length === 0)
+    lines.push("git measured no change against the prepared revision.", "");
   else {
     lines.push(
       `Measured by git against ${code((changes.baseRevision ?? "").slice(0, 12))}: ${changes.stats.files} file${changes.stats.files === 1 ? "" : "s"}, +${changes.stats.insertions} −${changes.stats.deletions}${changes.truncated ? " (list cut)" : ""}.`,
@@ -389,7 +422,10 @@ function renderChanges(report: ReportDocument, lines: string[]): void {
   lines.push("## Delivery", "");
   const { delivery, patch } = report;
   if (patch) {
-    lines.push(`Patch: [${cell(patch.key)}](${patch.uri}) (${patch.bytes} bytes, sha256 ${code(patch.sha256)})`, "");
+    lines.push(
+      `Patch: [${cell(patch.key)}](${patch.uri}) (${patch.bytes} bytes, sha256 ${code(patch.sha256)})`,
+      "",
+    );
   }
   const where = [
     delivery.branch ? `branch ${code(delivery.branch)}` : "",
@@ -400,13 +436,16 @@ function renderChanges(report: ReportDocument, lines: string[]): void {
     delivered: `Delivered (${delivery.mode ?? "patch"})${where.length > 0 ? `: ${where.join(", ")}` : ""}${delivery.alreadyDelivered ? " (found from an earlier attempt)" : ""}.`,
     denied: `Not delivered: the change was denied (${cell(delivery.reason ?? "")}).`,
     expired: `Not delivered: nobody approved the change in time (${cell(delivery.reason ?? "")}).`,
-    blocked: "Not delivered: the patch holds what looks like a secret (see the error above); it was not stored.",
+    blocked:
+      "Not delivered: the patch holds what looks like a secret (see the error above); it was not stored.",
     "not-attempted": "Not delivered: the repair did not reach delivery.",
     "nothing-to-deliver": "Nothing to deliver: the workspace matches the prepared revision.",
   };
   lines.push(statusLine[delivery.status], "");
   if (patch && patch.excerpt) {
-    const fence = "`".repeat(Math.max(3, ...(patch.excerpt.match(/`{3,}/g) ?? []).map((run) => run.length + 1)));
+    const fence = "`".repeat(
+      Math.max(3, ...(patch.excerpt.match(/`{3,}/g) ?? []).map((run) => run.length + 1)),
+    );
     lines.push("### Diff", "", `${fence}diff`, patch.excerpt.trimEnd(), fence, "");
     if (patch.excerptTruncated) lines.push(`_The diff is cut here; the whole patch is at ${patch.uri}._`, "");
   }
@@ -444,8 +483,27 @@ export function renderMarkdown(report: ReportDocument): string {
     `| Agent turns | ${report.totals.agentTurns} (${formatDuration(report.totals.agentDurationMs)}) |`,
     "",
   );
+  if (report.failingAtStart) {
+    const start = report.failingAtStart;
+    const more = start.failingCount - start.failingTests.length;
+    lines.push("## Failing at the start", "");
+    lines.push(
+      `${start.failingCount} failing test(s) in all (${start.tool}, iteration ${start.iteration}).`,
+      "",
+    );
+    for (const test of start.failingTests) lines.push(`- ${code(test)}`);
+    if (more > 0) lines.push(`- … and ${more} more`);
+    if (start.failingTests.length > 0) lines.push("");
+  }
   if (report.finalVerdict) {
     lines.push("## Final validation", "");
+    if (report.finalVerdict.outcome === "passed" && report.failingAtStart)
+      lines.push(
+        `Validation passes at the end: the ${report.failingAtStart.failingCount} test(s) failing at the start pass.`,
+        "",
+      );
+    if (report.finalVerdict.outcome !== "passed" && report.finalVerdict.failingCount !== undefined)
+      lines.push(`${report.finalVerdict.failingCount} failing test(s) in all at the end.`, "");
     lines.push(
       `${report.finalVerdict.outcome}, exit code ${report.finalVerdict.exitCode}${report.finalVerdict.tool ? ` (${report.finalVerdict.tool})` : ""}.`,
       "",

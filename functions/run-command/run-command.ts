@@ -75,10 +75,20 @@ export interface RunCommandDependencies extends CommandRunnerDependencies {
   readonly remainingTimeMs: () => number;
 }
 
+/**
+ * Every outcome carries `failure` (the state machine's ResultSelector reads it): a validation that did not pass
+ * has the digest read from its whole output as it streamed; anything else has null.
+ */
 export async function runCommand(
   deps: RunCommandDependencies,
   input: RunCommandInput,
 ): Promise<CommandOutcome> {
+  const outcome = await runOrPoll(deps, input);
+  const passed = outcome.status === "COMPLETED" && outcome.exitCode === 0;
+  return { ...outcome, failure: passed || outcome.pending ? null : (outcome.failure ?? null) };
+}
+
+async function runOrPoll(deps: RunCommandDependencies, input: RunCommandInput): Promise<CommandOutcome> {
   const timeoutSeconds = input.timeoutSeconds ?? input.request.limits.commandTimeoutSeconds;
   validateTimeout(timeoutSeconds);
   if (input.capture && !CAPTURE_PURPOSES.has(input.purpose)) {
@@ -104,6 +114,9 @@ export async function runCommand(
     timeoutSeconds,
     // Captured output is the patch itself: it is returned, never stored redacted beside it.
     ...(capture ? { captureStdoutChars: CAPTURE_MAX_CHARS, keepOutput: false } : {}),
+    ...(input.purpose === "validation"
+      ? { failureDigest: { workspacePath: input.request.workspacePath } }
+      : {}),
   };
 
   if (input.pending) return pollDetached(deps, input, run, input.pending.runId);

@@ -27,7 +27,9 @@ import {
 // a CodeBuild project filter, a policy addition and a non-default command timeout.
 const CODEBUILD_PROJECTS = { "web-app": { validationCommand: "npm test" } };
 const POLICY_CONFIGS = { "web-app": { allow: [{ command: "make lint", class: "read-only" }] } };
-const CHANGE_RULES = { "web-app": { surfaces: { add: [{ pattern: "scripts/**", reason: "release scripts" }] } } };
+const CHANGE_RULES = {
+  "web-app": { surfaces: { add: [{ pattern: "scripts/**", reason: "release scripts" }] } },
+};
 let built: BuiltStack;
 let functionIds: Record<TaskName, string>;
 

@@ -100,7 +100,14 @@ describe("finalize", () => {
       baseRevision: "0123456789abcdef0123456789abcdef01234567",
       files: [
         { path: "src/sum.ts", status: "modified", binary: false, insertions: 1, deletions: 1 },
-        { path: "test/sum.test.ts", status: "modified", binary: false, insertions: 0, deletions: 2, testFile: true },
+        {
+          path: "test/sum.test.ts",
+          status: "modified",
+          binary: false,
+          insertions: 0,
+          deletions: 2,
+          testFile: true,
+        },
       ],
       truncated: false,
       stats: { files: 2, insertions: 1, deletions: 3 },

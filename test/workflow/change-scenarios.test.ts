@@ -154,7 +154,13 @@ describe("the change leaves the session as a reviewed patch", { timeout: 180_000
     expect(result.status).toBe("SUCCEEDED");
     expect((result.output as { workspace: { resumed: boolean } }).workspace.resumed).toBe(true);
     expect(statesEntered(result)).toContain("Export the change");
-    for (const marker of ["post-checkout", "reference-transaction", "pre-auto-gc", "post-index-change", "fsmonitor"]) {
+    for (const marker of [
+      "post-checkout",
+      "reference-transaction",
+      "pre-auto-gc",
+      "post-index-change",
+      "fsmonitor",
+    ]) {
       expect(await exists(join(storage, `planted-${marker}-ran`)), marker).toBe(false);
     }
     // Resume rewrote the config the agent could have planted
@@ -193,9 +199,9 @@ describe("the change leaves the session as a reviewed patch", { timeout: 180_000
       "Change holds a secret",
     ]);
     expect(states).not.toContain("Wait for approval of the change");
-    expect(await exists(join(harness.dataDir, "artifacts/runs", result.executionName, "changes/change.patch"))).toBe(
-      false,
-    );
+    expect(
+      await exists(join(harness.dataDir, "artifacts/runs", result.executionName, "changes/change.patch")),
+    ).toBe(false);
     expect(branches(path)).toBe("");
     const reportText = await readFile(
       join(harness.dataDir, "artifacts/runs", result.executionName, "report.json"),
@@ -214,9 +220,9 @@ describe("the change leaves the session as a reviewed patch", { timeout: 180_000
     const result = await harness.stack.run(input);
 
     const states = statesEntered(result);
-    expect(result.error ? `${result.error}: ${result.cause} after ${states.join(" > ")}` : result.status).toBe(
-      "SUCCEEDED",
-    );
+    expect(
+      result.error ? `${result.error}: ${result.cause} after ${states.join(" > ")}` : result.status,
+    ).toBe("SUCCEEDED");
     // Iteration 1 rewrote the script: validation waited, the person denied, the script was reverted
     const held = states.indexOf("Wait for approval of the surface change");
     expect(held).toBeGreaterThan(states.indexOf("Measure the change"));
