@@ -107,6 +107,7 @@ export function readAppSettings(read: ContextReader): AppSettings {
   const codeBuildProjects = optionalCodeBuildProjects(read, "codeBuildProjects");
   const eventBusName = optionalString(read, "eventBusName");
   const policyConfigs = optionalObjectMap(read, "policyConfigs", '{"<repoName>": {...policy additions}}');
+  const changeRules = optionalObjectMap(read, "changeRules", '{"<repoName>": {"surfaces": {"add": [...]}}}');
   const approverEmails = optionalList(read, "approverEmails");
   const alarmEmails = optionalList(read, "alarmEmails");
   const retainData = optionalBoolean(read, "retainData");
@@ -134,6 +135,7 @@ export function readAppSettings(read: ContextReader): AppSettings {
       ...(codeBuildProjects ? { codeBuildProjects } : {}),
       ...(eventBusName ? { eventBusName } : {}),
       ...(policyConfigs ? { policyConfigs } : {}),
+      ...(changeRules ? { changeRules } : {}),
       ...(approverEmails ? { approverEmails } : {}),
       ...(alarmEmails ? { alarmEmails } : {}),
       ...(retainData !== undefined ? { retainData } : {}),

@@ -105,6 +105,13 @@ export interface RepairStackProps extends StackProps {
    */
   readonly policyConfigs?: Readonly<Record<string, unknown>>;
   /**
+   * Per-repository edits of the execution-surface, protected-path and test-file lists, keyed by repository name
+   * (export-change reads them as CHANGE_RULES; functions/lib/change/change-rules.ts documents the defaults and the
+   * shape). From the deployment, never from the repository.
+   * @default - the documented defaults
+   */
+  readonly changeRules?: Readonly<Record<string, unknown>>;
+  /**
    * @default - approvers subscribe to the approval topic later
    */
   readonly approverEmails?: readonly string[];
@@ -252,6 +259,16 @@ export class RepairStack extends Stack {
           : {}),
       }),
       "approval-api": makeFunction("approval-api", approvalStores),
+      // Runs git in the session through run-command (measure, export, revert) and stores the patch.
+      "export-change": makeFunction("export-change", {
+        ...taskConfig,
+        RUN_COMMAND_FUNCTION_NAME: runCommand.function.functionName,
+        ...(props.changeRules && Object.keys(props.changeRules).length > 0
+          ? { CHANGE_RULES: JSON.stringify(props.changeRules) }
+          : {}),
+      }),
+      // Its role and the delivery credential are deliver-change's own (issue 12b).
+      "deliver-change": makeFunction("deliver-change", { ARTIFACT_BUCKET: this.artifacts.bucket.bucketName }),
       finalize: makeFunction("finalize", taskConfig),
       // request-approval is created after the approval API, whose URL goes into the approval message.
     } satisfies Partial<Record<TaskName, RepairFunction>>;
@@ -347,8 +364,8 @@ export class RepairStack extends Stack {
     this.runtime.grantRunCommands(this.commandRunnerRole);
     artifacts.grantWriteRuns(this.commandRunnerRole);
 
-    // review-commands: runs allowed commands through run-command (never the AgentCore API), writes ledger lines,
-    // audits what ran.
+    // review-commands (allowed commands) and export-change (git: measure, export, revert) run commands through
+    // run-command, never the AgentCore API, and write ledger lines (export-change: the patch too).
     for (const task of RUN_COMMAND_CALLERS) {
       // The unqualified function only (the invoker names no version or alias): no `:*` wildcard.
       all[task].role.addToPrincipalPolicy(
@@ -358,8 +375,9 @@ export class RepairStack extends Stack {
         }),
       );
       artifacts.grantWriteRuns(all[task].role);
-      audit.grant(all[task].role, "dynamodb:PutItem");
     }
+    // review-commands audits every command it lets run.
+    audit.grant(all["review-commands"].role, "dynamodb:PutItem");
 
     // parse-exit-code: classifies the state it is given; no rights at all.
 

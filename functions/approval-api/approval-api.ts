@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { isApprovalId } from "../lib/approvals/approval-id.ts";
 import type { ApprovalDecision, ApprovalRecord, ApprovalStore } from "../lib/approvals/approval-record.ts";
+import type { ApproverCheck } from "../lib/approvals/approvers.ts";
 import type { AuditLog, AuditOutcome, AuditRow } from "../lib/approvals/audit-log.ts";
 import { awsErrorName } from "../lib/approvals/aws-failure.ts";
 import { type TokenVerdict, verifyDecisionToken } from "../lib/approvals/decision-token.ts";
@@ -12,6 +14,7 @@ import {
   isTaskGone,
   type TaskCallback,
 } from "../lib/approvals/task-callback.ts";
+import type { ArtifactStore } from "../lib/artifact-store.ts";
 import { ValidationFailedError } from "../lib/errors.ts";
 import { bindInvocationKeys, logger, metrics } from "../lib/observability.ts";
 import { renderDecisionPage, renderMessagePage } from "./approval-page.ts";
@@ -32,12 +35,18 @@ export type ApprovalApiRequest =
       readonly approvalId: string | undefined;
       readonly body: string;
       readonly contentType: string | undefined;
+      /** Who is deciding, as the authenticator established it (never a form field); undefined: nobody signed in. */
+      readonly approver: string | undefined;
     }
+  /** GET /approvals/{id}/patch?token=…: the full patch of an approval of a diff, as text. */
+  | { readonly kind: "patch"; readonly approvalId: string | undefined; readonly token: string | undefined }
   | { readonly kind: "method-not-allowed"; readonly method: string };
 
 export interface ApprovalPage {
   readonly statusCode: number;
   readonly html: string;
+  /** Set when the body is not an HTML page (the full patch: text/plain). */
+  readonly contentType?: string;
   /** Set on 405. */
   readonly allow?: string;
 }
@@ -48,6 +57,10 @@ export interface ApprovalApiDependencies {
   readonly signingKey: SigningKeyProvider;
   readonly taskCallback: TaskCallback;
   readonly now: () => Date;
+  /** The deployment's approvers per repository (env APPROVERS). */
+  readonly isApprover: ApproverCheck;
+  /** Where exported patches are (the full-patch link reads them). */
+  readonly artifacts?: ArtifactStore;
 }
 
 const SYSTEM_ACTOR = "approval-api";
@@ -73,9 +86,9 @@ export async function handleApprovalRequest(
       "This address does not name an approval. Use the link you received.",
     );
   }
-  return request.kind === "show"
-    ? showApproval(deps, request.approvalId, request.token)
-    : decideApproval(deps, request.approvalId, request.body, request.contentType);
+  if (request.kind === "show") return showApproval(deps, request.approvalId, request.token);
+  if (request.kind === "patch") return showPatch(deps, request.approvalId, request.token);
+  return decideApproval(deps, request.approvalId, request.body, request.contentType, request.approver);
 }
 
 function page(statusCode: number, title: string, message: string, record?: ApprovalRecord): ApprovalPage {
@@ -234,11 +247,46 @@ async function showApproval(
   return { statusCode: 200, html: renderDecisionPage({ record: checked.record, token }) };
 }
 
+/**
+ * The whole patch of an approval of a diff, for the page's "full patch" link: the same token checks as the page,
+ * and the bytes re-checked against the bound SHA-256 (what is shown is exactly what is approved).
+ */
+async function showPatch(
+  deps: ApprovalApiDependencies,
+  approvalId: string,
+  token: string | undefined,
+): Promise<ApprovalPage> {
+  if (!token) {
+    return page(400, "Link incomplete", "This link needs the token of the approval page it came from.");
+  }
+  const checked = await checkToken(deps, approvalId, token, deps.now());
+  if (isRefusal(checked)) return checked.page;
+  const { record } = checked;
+  if (!record.change || !deps.artifacts) {
+    return page(
+      404,
+      "No patch",
+      "This approval is not for a diff, or the patch store is not configured here.",
+    );
+  }
+  const patch = await deps.artifacts.getText(record.change.patchKey);
+  const actual = patch === undefined ? "" : createHash("sha256").update(patch, "utf8").digest("hex");
+  if (patch === undefined || actual !== record.change.patchSha256) {
+    return page(
+      409,
+      "The patch changed",
+      "The stored patch is no longer the one this approval is for. Do not approve; nothing will be delivered from it.",
+    );
+  }
+  return { statusCode: 200, html: patch, contentType: "text/plain; charset=utf-8" };
+}
+
 async function decideApproval(
   deps: ApprovalApiDependencies,
   approvalId: string,
   body: string,
   contentType: string | undefined,
+  approver: string | undefined,
 ): Promise<ApprovalPage> {
   let form: DecisionForm;
   try {
@@ -255,17 +303,43 @@ async function decideApproval(
     };
   }
   const now = deps.now();
+  const actor = approver ?? "unauthenticated";
   const checked = await checkToken(deps, approvalId, form.token, now);
   if (isRefusal(checked)) {
-    await refuse(deps, approvalId, form, checked, now);
+    await refuse(deps, approvalId, form, actor, checked, now);
     return checked.page;
   }
   const { record } = checked;
-  if (checked.expired) return expireAndRefuse(deps, record, form, now);
+  // Who decides is what the authenticator says, checked against the deployment's approvers of this repository.
+  if (approver === undefined || !deps.isApprover(record.repoName, approver)) {
+    const refused: Refusal =
+      approver === undefined
+        ? {
+            outcome: "refused-unauthenticated",
+            page: page(
+              401,
+              "Sign in to decide",
+              "Nobody is signed in: a decision needs an authenticated approver.",
+            ),
+            record,
+          }
+        : {
+            outcome: "refused-not-approver",
+            page: page(
+              403,
+              "Not an approver",
+              `${approver} is not an approver of ${record.repoName}. Nothing was decided.`,
+            ),
+            record,
+          };
+    await refuse(deps, approvalId, form, actor, refused, now);
+    return refused.page;
+  }
+  if (checked.expired) return expireAndRefuse(deps, record, form, actor, now);
 
   const decision: ApprovalDecision = {
     status: form.decision === "approve" ? "approved" : "denied",
-    decidedBy: form.decidedBy,
+    decidedBy: approver,
     decidedAt: now.toISOString(),
     ...(form.reason ? { reason: form.reason } : {}),
   };
@@ -273,7 +347,7 @@ async function decideApproval(
   if (!decided) {
     // Someone else won the race, or the deadline passed between the read and the write.
     const latest = await deps.store.get(approvalId);
-    if (latest?.status === "pending") return expireAndRefuse(deps, latest, form, now);
+    if (latest?.status === "pending") return expireAndRefuse(deps, latest, form, actor, now);
     const lost: Refusal = {
       outcome: "refused-replayed",
       page: page(
@@ -284,7 +358,7 @@ async function decideApproval(
       ),
       ...(latest ? { record: latest } : {}),
     };
-    await refuse(deps, approvalId, form, lost, now);
+    await refuse(deps, approvalId, form, actor, lost, now);
     return lost.page;
   }
   return deliver(deps, decided);
@@ -294,6 +368,7 @@ async function refuse(
   deps: ApprovalApiDependencies,
   approvalId: string,
   form: DecisionForm,
+  actor: string,
   refused: Refusal,
   now: Date,
 ): Promise<void> {
@@ -301,7 +376,7 @@ async function refuse(
   metrics.addMetric("ApprovalDecisionsRefused", MetricUnit.Count, 1);
   await appendAudit(deps, {
     at: now.toISOString(),
-    actor: form.decidedBy,
+    actor,
     outcome: refused.outcome,
     approvalId,
     ...recordKeys(refused.record),
@@ -322,6 +397,7 @@ async function expireAndRefuse(
   deps: ApprovalApiDependencies,
   record: ApprovalRecord,
   form: DecisionForm,
+  actor: string,
   now: Date,
 ): Promise<ApprovalPage> {
   const expiresAt = new Date(record.expiresAt * 1000).toISOString();
@@ -354,7 +430,7 @@ async function expireAndRefuse(
     });
   }
   const refused: Refusal = { outcome: "refused-expired", page: EXPIRED_PAGE(record), record };
-  await refuse(deps, record.approvalId, form, refused, now);
+  await refuse(deps, record.approvalId, form, actor, refused, now);
   return refused.page;
 }
 
@@ -397,6 +473,8 @@ async function deliver(deps: ApprovalApiDependencies, decided: ApprovalRecord): 
         decision: "approved",
         approvalId: decided.approvalId,
         commandHash: decided.commandHash,
+        // An approval of a diff is bound to the patch: deliver-change re-checks this hash.
+        ...(decided.kind === "change" ? { patchSha256: decided.commandHash } : {}),
         decidedBy,
         decidedAt,
       };
@@ -446,12 +524,19 @@ async function deliver(deps: ApprovalApiDependencies, decided: ApprovalRecord): 
       decided,
     );
   }
+  const what = decided.kind === "change" ? "change" : "command";
+  const next =
+    decided.change?.purpose === "delivery"
+      ? "delivers the change"
+      : decided.kind === "change"
+        ? "runs validation with the change"
+        : "runs the command";
   return approved
-    ? page(200, "Approved", `Approved by ${decidedBy}. The workflow continues and runs the command.`, decided)
+    ? page(200, "Approved", `Approved by ${decidedBy}. The workflow continues and ${next}.`, decided)
     : page(
         200,
         "Denied",
-        `Denied by ${decidedBy}. The command will not run; the agent is told why.`,
+        `Denied by ${decidedBy}. The ${what} will not ${what === "change" ? "be used" : "run"}; the agent is told why.`,
         decided,
       );
 }

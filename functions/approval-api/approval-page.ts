@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ApprovalRecord } from "../lib/approvals/approval-record.ts";
-import { DECIDED_BY_MAX, DECISION_REASON_MAX } from "../lib/approvals/approval-record.ts";
+import { DECISION_REASON_MAX } from "../lib/approvals/approval-record.ts";
+import type { ChangeReview } from "../lib/approvals/change-review.ts";
 import { redact, redactBounded } from "../lib/redaction.ts";
 
 /**
@@ -18,6 +19,10 @@ const STYLESHEET = [
   "input[type=text],textarea{width:100%;box-sizing:border-box;padding:.4rem}",
   "button{margin:1rem 1rem 0 0;padding:.5rem 1.2rem;font-size:1rem}",
   ".notice{padding:.75rem;border-left:4px solid #888;background:#fafafa}",
+  "table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}",
+  ".num{text-align:right;font-variant-numeric:tabular-nums}.flag{color:#8a3b00;font-weight:600}",
+  "pre.diff{white-space:pre;overflow-x:auto;word-break:normal;font-size:.85rem;line-height:1.3}",
+  ".add{background:#e6ffec;display:block}.del{background:#ffebe9;display:block}.hunk{color:#0550ae;display:block}",
 ].join("");
 
 const STYLE_HASH = createHash("sha256").update(STYLESHEET, "utf8").digest("base64");
@@ -73,8 +78,87 @@ function iso(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString();
 }
 
+function diffLines(diff: string): string {
+  return diff
+    .split("\n")
+    .map((line) => {
+      const kind =
+        line.startsWith("+") && !line.startsWith("+++")
+          ? "add"
+          : line.startsWith("-") && !line.startsWith("---")
+            ? "del"
+            : line.startsWith("@@")
+              ? "hunk"
+              : undefined;
+      return kind ? `<span class="${kind}">${escapeHtml(line)}</span>` : `${escapeHtml(line)}\n`;
+    })
+    .join("");
+}
+
+function fileRow(file: ChangeReview["files"][number]): string {
+  const notes = [
+    file.surface ? `execution surface: ${file.surface}` : "",
+    file.protected ? `protected: ${file.protected}` : "",
+    file.testFile ? "test file" : "",
+    file.binary ? "binary" : "",
+  ].filter((note) => note !== "");
+  const name = file.oldPath ? `${file.oldPath} → ${file.path}` : file.path;
+  return [
+    "<tr>",
+    `<td>${escapeHtml(name)}</td>`,
+    `<td>${escapeHtml(file.status)}</td>`,
+    `<td class="num">+${file.insertions}</td>`,
+    `<td class="num">−${file.deletions}</td>`,
+    `<td${notes.some((n) => !n.startsWith("binary")) ? ' class="flag"' : ""}>${escapeHtml(notes.join("; "))}</td>`,
+    "</tr>",
+  ].join("");
+}
+
+/**
+ * A diff under review: file list, stats, flags, the final validation, and the diff text itself (its first part
+ * inline; the whole patch behind a link carrying the same token, when the viewer has it).
+ */
+function changeDetails(record: ApprovalRecord, change: ChangeReview, token: string | undefined): string {
+  const row = (term: string, value: string) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`;
+  const shownBytes = Buffer.byteLength(change.diffInline, "utf8");
+  const patchLink = token
+    ? `<a href="${escapeHtml(`${record.approvalId}/patch?token=${encodeURIComponent(token)}`)}">the full patch</a>`
+    : "the full patch (open the link from your notification)";
+  const flags = change.flags.map(
+    (flag) => `<li class="flag">${escapeHtml(flag.path)}: ${escapeHtml(flag.reason)}</li>`,
+  );
+  const validation = change.validation
+    ? `${change.validation.outcome} (exit ${change.validation.exitCode}): ${redactBounded(change.validation.command, 500)}`
+    : "not run yet";
+  return [
+    `<h2>${change.purpose === "delivery" ? "The change to deliver" : "A change to what validation runs"}</h2>`,
+    `<p>${change.stats.files} file(s) changed, <span class="num">+${change.stats.insertions}</span> ` +
+      `<span class="num">−${change.stats.deletions}</span>${change.truncated ? " (file list shortened)" : ""}.</p>`,
+    flags.length > 0 ? `<h2>Flags</h2><ul>${flags.join("")}</ul>` : "",
+    "<h2>Files</h2>",
+    "<table><thead><tr><th>File</th><th>Status</th><th>Added</th><th>Removed</th><th>Notes</th></tr></thead>",
+    `<tbody>${change.files.map(fileRow).join("")}</tbody></table>`,
+    "<h2>Diff</h2>",
+    shownBytes < change.patchBytes
+      ? `<p class="notice">The first ${shownBytes} of ${change.patchBytes} bytes are shown; read ${patchLink} before deciding.</p>`
+      : `<p>The whole patch (${change.patchBytes} bytes) is shown; also as ${patchLink}.</p>`,
+    `<pre class="diff">${diffLines(change.diffInline)}</pre>`,
+    "<dl>",
+    row("Final validation", validation),
+    row("Repository", record.repoName),
+    row("Session", record.sessionId),
+    row("Execution", record.executionName),
+    row("Agent iteration", String(record.iteration)),
+    row("Requested at", record.createdAt),
+    row("Expires at", iso(record.expiresAt)),
+    row("SHA-256 of the exact patch", change.patchSha256),
+    "</dl>",
+  ].join("\n");
+}
+
 /** What will run and why it needs a person: the same block on every page about one approval. */
-function details(record: ApprovalRecord): string {
+function details(record: ApprovalRecord, token?: string): string {
+  if (record.change) return changeDetails(record, record.change, token);
   const reasons = record.reasons.map(
     (reason) => `<li>${escapeHtml(redactBounded(reason, REASON_DISPLAY_MAX))}</li>`,
   );
@@ -112,20 +196,26 @@ export function renderDecisionPage(view: DecisionFormView): string {
   const form = [
     `<form method="post" action="${escapeHtml(record.approvalId)}">`,
     `<input type="hidden" name="token" value="${escapeHtml(view.token)}">`,
-    '<label for="decidedBy">Your name</label>',
-    `<input type="text" id="decidedBy" name="decidedBy" required maxlength="${DECIDED_BY_MAX}" autocomplete="name">`,
+    "<p>You decide as the person you signed in as; the audit trail records that identity.</p>",
     '<label for="reason">Reason (the agent sees it; the audit trail keeps it)</label>',
     `<textarea id="reason" name="reason" maxlength="${DECISION_REASON_MAX}" rows="3"></textarea>`,
-    '<button type="submit" name="decision" value="approve">Approve: run this command</button>',
+    `<button type="submit" name="decision" value="approve">${
+      record.change
+        ? record.change.purpose === "delivery"
+          ? "Approve: deliver this change"
+          : "Approve: let validation run with this change"
+        : "Approve: run this command"
+    }</button>`,
     '<button type="submit" name="decision" value="deny">Deny</button>',
     "</form>",
   ].join("\n");
+  const what = record.change ? "change" : "command";
   return layout(
-    "A command waits for your decision",
+    `A ${what} waits for your decision`,
     [
-      '<p class="notice">Opening this page decided nothing. The command runs only if you approve it below, ' +
+      `<p class="notice">Opening this page decided nothing. The ${what} is used only if you approve it below, ` +
         `before ${escapeHtml(iso(record.expiresAt))}. The decision can be made once.</p>`,
-      details(record),
+      details(record, view.token),
       form,
     ].join("\n"),
   );

@@ -1,10 +1,11 @@
-import { DECIDED_BY_MAX, DECISION_REASON_MAX } from "../lib/approvals/approval-record.ts";
+import { DECISION_REASON_MAX } from "../lib/approvals/approval-record.ts";
 import { DECISION_TOKEN_MAX_CHARS } from "../lib/approvals/decision-token.ts";
 import { ValidationFailedError } from "../lib/errors.ts";
 
 /**
  * The body of a decision POST: the page's form (application/x-www-form-urlencoded) or the same fields as JSON.
- * Problems name the field and the limit, never the value (the token is one of the fields).
+ * Problems name the field and the limit, never the value (the token is one of the fields). Who decides is not a
+ * field: it comes from authentication (see handler.ts), so a `decidedBy` in the body is ignored.
  */
 
 export type DecisionChoice = "approve" | "deny";
@@ -12,13 +13,11 @@ export type DecisionChoice = "approve" | "deny";
 export interface DecisionForm {
   readonly token: string;
   readonly decision: DecisionChoice;
-  /** Who decides, as the person typed it (the API has no identity provider: this is their word, audited). */
-  readonly decidedBy: string;
   readonly reason?: string;
 }
 
 export const DECISION_BODY_MAX_BYTES = 16_384;
-const FIELDS = ["token", "decision", "decidedBy", "reason"] as const;
+const FIELDS = ["token", "decision", "reason"] as const;
 type Field = (typeof FIELDS)[number];
 
 function readFields(body: string, contentType: string): Partial<Record<Field, unknown>> {
@@ -91,13 +90,6 @@ export function parseDecisionForm(body: string, contentType: string | undefined)
     problems.push({ field: "decision", problem: 'must be "approve" or "deny"' });
   }
 
-  const decidedBy = cleanText(text("decidedBy") ?? "");
-  if (decidedBy === "") {
-    problems.push({ field: "decidedBy", problem: "is missing: say who decides" });
-  } else if (decidedBy.length > DECIDED_BY_MAX) {
-    problems.push({ field: "decidedBy", problem: `is longer than ${DECIDED_BY_MAX} characters` });
-  }
-
   const reasonText = text("reason");
   const reason = reasonText === undefined ? undefined : cleanText(reasonText.replace(/\r?\n/g, " "));
   if (reason !== undefined && reason.length > DECISION_REASON_MAX) {
@@ -108,7 +100,6 @@ export function parseDecisionForm(body: string, contentType: string | undefined)
   return {
     token: token!,
     decision: decision as DecisionChoice,
-    decidedBy,
     ...(reason ? { reason } : {}),
   };
 }

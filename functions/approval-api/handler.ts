@@ -1,5 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { approvalEnvironment, sfnTaskCallback } from "../lib/approvals/approval-dependencies.ts";
+import {
+  approvalEnvironment,
+  ledgerStoreFromEnvironment,
+  sfnTaskCallback,
+} from "../lib/approvals/approval-dependencies.ts";
+import { parseApprovers } from "../lib/approvals/approvers.ts";
 import { awsErrorName } from "../lib/approvals/aws-failure.ts";
 import { observeInvocation } from "../lib/define-task.ts";
 import { logger } from "../lib/observability.ts";
@@ -37,19 +42,44 @@ function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Who is calling, as API Gateway's authorizer established it: a Cognito user pool authorizer's claims (e-mail,
+ * else username), an IAM caller's ARN, or a Lambda authorizer's principal (the local approval server sets one).
+ * Never anything the request body or a header of the caller's choosing says.
+ */
+export function authenticatedApprover(event: APIGatewayProxyEvent): string | undefined {
+  const authorizer = (event.requestContext?.authorizer ?? {}) as Record<string, unknown>;
+  const claims = (authorizer.claims ?? {}) as Record<string, unknown>;
+  const candidates = [
+    claims.email,
+    claims["cognito:username"],
+    event.requestContext?.identity?.userArn,
+    authorizer.principalId,
+  ];
+  const found = candidates.find((value): value is string => typeof value === "string" && value.trim() !== "");
+  return found?.trim();
+}
+
 export function toApprovalApiRequest(event: APIGatewayProxyEvent): ApprovalApiRequest {
   const approvalId = event.pathParameters?.approvalId;
   const method = event.httpMethod.toUpperCase();
-  if (method === "GET") {
-    // A token given twice is as good as none: the page asks for the link again.
-    const tokens = event.multiValueQueryStringParameters?.token;
-    const token = tokens && tokens.length > 1 ? undefined : event.queryStringParameters?.token;
-    return { kind: "show", approvalId, token };
+  // A token given twice is as good as none: the page asks for the link again.
+  const tokens = event.multiValueQueryStringParameters?.token;
+  const token = tokens && tokens.length > 1 ? undefined : event.queryStringParameters?.token;
+  if (event.resource?.endsWith("/patch")) {
+    return method === "GET" ? { kind: "patch", approvalId, token } : { kind: "method-not-allowed", method };
   }
+  if (method === "GET") return { kind: "show", approvalId, token };
   if (method === "POST") {
     const raw = event.body ?? "";
     const body = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
-    return { kind: "decide", approvalId, body, contentType: header(event, "content-type") };
+    return {
+      kind: "decide",
+      approvalId,
+      body,
+      contentType: header(event, "content-type"),
+      approver: authenticatedApprover(event),
+    };
   }
   return { kind: "method-not-allowed", method };
 }
@@ -69,6 +99,10 @@ export function createApprovalApiHandler(
       signingKey: overrides.signingKey ?? environment!.signingKey,
       taskCallback: overrides.taskCallback ?? sfnTaskCallback(),
       now: overrides.now ?? (() => new Date()),
+      isApprover: overrides.isApprover ?? parseApprovers(process.env.APPROVERS),
+      ...(overrides.artifacts || ledgerStoreFromEnvironment()
+        ? { artifacts: overrides.artifacts ?? ledgerStoreFromEnvironment()! }
+        : {}),
     };
     return dependencies;
   };
@@ -79,7 +113,11 @@ export function createApprovalApiHandler(
         const page = await handleApprovalRequest(resolve(), toApprovalApiRequest(event));
         return {
           statusCode: page.statusCode,
-          headers: { ...APPROVAL_RESPONSE_HEADERS, ...(page.allow ? { Allow: page.allow } : {}) },
+          headers: {
+            ...APPROVAL_RESPONSE_HEADERS,
+            ...(page.contentType ? { "Content-Type": page.contentType } : {}),
+            ...(page.allow ? { Allow: page.allow } : {}),
+          },
           body: page.html,
         };
       } catch (error) {

@@ -36,6 +36,18 @@ export const finalizeInputSchema = z.looseObject({
     // null until "Parse the exit code" ran: the state machine keeps every key present.
     .nullish(),
   error: z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() }).nullish(),
+  export: z.looseObject({ patchKey: z.string().nullable() }).nullish(),
+  /** The last approval's output: on a refused delivery approval, its {Error, Cause}. */
+  approval: z.unknown().optional(),
+  delivery: z
+    .looseObject({
+      mode: z.string(),
+      branch: z.string().nullish(),
+      commit: z.string().nullish(),
+      pullRequestUrl: z.string().nullish(),
+      alreadyDelivered: z.boolean().optional(),
+    })
+    .nullish(),
 });
 
 export type FinalizeInput = z.infer<typeof finalizeInputSchema>;
@@ -49,6 +61,14 @@ export interface FinalizeDependencies {
 export function repairOutcome(input: FinalizeInput): FinalReport["outcome"] {
   if (input.error) return "failed";
   return input.verdict?.outcome === "passed" ? "repaired" : "not-repaired";
+}
+
+/** The delivery approval's refusal: the approval output is an {Error} only when a wait was caught. */
+function deliveryRefusal(input: FinalizeInput): { Error?: string; Cause?: string } | null {
+  if (!input.export?.patchKey || input.delivery) return null;
+  const approval = input.approval as { Error?: unknown; Cause?: unknown } | null | undefined;
+  if (!approval || typeof approval.Error !== "string") return null;
+  return { Error: approval.Error, ...(typeof approval.Cause === "string" ? { Cause: approval.Cause } : {}) };
 }
 
 export async function finalize(deps: FinalizeDependencies, input: FinalizeInput): Promise<FinalReport> {
@@ -65,6 +85,8 @@ export async function finalize(deps: FinalizeDependencies, input: FinalizeInput)
     ...(input.verdict ? { verdict: input.verdict } : {}),
     ...(input.error ? { error: input.error } : {}),
     ledger,
+    delivery: input.delivery ?? null,
+    deliveryRefusal: deliveryRefusal(input),
   });
   const keys = reportKeys(input.executionName);
   const reportUri = await deps.store.putJson(keys.json, report);

@@ -1,5 +1,5 @@
-import type { FinalReport, RepositorySource } from "../lib/contracts.ts";
-import type { LedgerContents } from "../lib/ledger.ts";
+import type { ChangedFile, ChangeFlag, FinalReport, RepositorySource } from "../lib/contracts.ts";
+import type { ChangeLedgerRecord, LedgerContents } from "../lib/ledger.ts";
 import { redact, redactBounded } from "../lib/redaction.ts";
 import type { RequestInState } from "../lib/task-input.ts";
 
@@ -26,6 +26,27 @@ export interface ReportFacts {
   };
   readonly error?: { readonly Error?: string; readonly Cause?: string };
   readonly ledger: LedgerContents;
+  /** `$.delivery`: where deliver-change put the approved patch (null/absent: not delivered). */
+  readonly delivery?: {
+    readonly mode?: string;
+    readonly branch?: string | null;
+    readonly commit?: string | null;
+    readonly pullRequestUrl?: string | null;
+    readonly alreadyDelivered?: boolean;
+  } | null;
+  /** `$.approval` when the delivery approval was refused: its {Error, Cause}. */
+  readonly deliveryRefusal?: { readonly Error?: string; readonly Cause?: string } | null;
+}
+
+/** Where the change went, or why it did not. */
+export interface ReportDelivery {
+  readonly status: "delivered" | "denied" | "expired" | "blocked" | "not-attempted" | "nothing-to-deliver";
+  readonly mode?: string;
+  readonly branch?: string;
+  readonly commit?: string;
+  readonly pullRequestUrl?: string;
+  readonly alreadyDelivered?: boolean;
+  readonly reason?: string;
 }
 
 export interface ReportCommand {
@@ -85,15 +106,40 @@ export interface ReportDocument {
     readonly resumed: boolean;
     readonly clearedLockFiles: readonly string[];
   };
+  /** What git measured in the session (the last measurement), never the agent's own list. */
   readonly changes: {
-    readonly files: readonly string[];
+    readonly measured: boolean;
+    readonly baseRevision?: string;
+    readonly files: readonly ChangedFile[];
+    readonly truncated: boolean;
+    readonly stats: { readonly files: number; readonly insertions: number; readonly deletions: number };
+    readonly flags: readonly ChangeFlag[];
+    /** Test files the agent added, changed or deleted (called out: "the agent changed 2 tests"). */
+    readonly testFilesChanged: number;
+    /** Surface changes a person refused, put back in the workspace. */
+    readonly reverted: readonly {
+      readonly iteration: number;
+      readonly decision: string;
+      readonly paths: readonly string[];
+    }[];
     readonly turns: readonly {
       readonly iteration: number;
       readonly summary: string;
-      readonly changedFiles: readonly string[];
       readonly durationMs?: number;
     }[];
   };
+  /** The exported patch (export-change), when validation passed and something changed. */
+  readonly patch?: {
+    readonly key: string;
+    readonly uri: string;
+    readonly sha256: string;
+    readonly bytes: number;
+    readonly commit?: string;
+    /** The patch's start (redacted, bounded); the whole patch is at `uri`. */
+    readonly excerpt: string;
+    readonly excerptTruncated: boolean;
+  };
+  readonly delivery: ReportDelivery;
   readonly commands: readonly ReportCommand[];
   readonly approvals: readonly {
     readonly at: string;
@@ -134,6 +180,9 @@ export function buildReport(facts: ReportFacts): ReportDocument {
   const turns: ReportDocument["changes"]["turns"][number][] = [];
   const approvals: ReportDocument["approvals"][number][] = [];
   let workspace: ReportDocument["workspace"];
+  let lastChange: ChangeLedgerRecord | undefined;
+  let exported: ChangeLedgerRecord | undefined;
+  const reverted: ReportDocument["changes"]["reverted"][number][] = [];
   for (const record of ledger.records) {
     switch (record.kind) {
       case "command":
@@ -156,9 +205,19 @@ export function buildReport(facts: ReportFacts): ReportDocument {
         turns.push({
           iteration: record.iteration,
           summary: record.summary,
-          changedFiles: record.changedFiles,
           ...(record.durationMs !== undefined ? { durationMs: record.durationMs } : {}),
         });
+        break;
+      case "change":
+        lastChange = record;
+        if (record.step === "export" && record.patchKey) exported = record;
+        if (record.step === "revert") {
+          reverted.push({
+            iteration: record.iteration,
+            decision: record.decision ?? "denied",
+            paths: record.reverted ?? [],
+          });
+        }
         break;
       case "approval":
         approvals.push({
@@ -230,7 +289,31 @@ export function buildReport(facts: ReportFacts): ReportDocument {
         }
       : {}),
     ...(workspace ? { workspace } : {}),
-    changes: { files: [...new Set(turns.flatMap((turn) => turn.changedFiles))].sort(), turns },
+    changes: {
+      measured: lastChange !== undefined,
+      ...(lastChange ? { baseRevision: lastChange.baseRevision } : {}),
+      files: lastChange?.files ?? [],
+      truncated: lastChange?.truncated ?? false,
+      stats: lastChange?.stats ?? { files: 0, insertions: 0, deletions: 0 },
+      flags: lastChange?.flags ?? [],
+      testFilesChanged: (lastChange?.files ?? []).filter((file) => file.testFile).length,
+      reverted,
+      turns,
+    },
+    ...(exported?.patchKey && exported.patchSha256
+      ? {
+          patch: {
+            key: exported.patchKey,
+            uri: exported.patchUri ?? exported.patchKey,
+            sha256: exported.patchSha256,
+            bytes: exported.patchBytes ?? 0,
+            ...(exported.commit ? { commit: exported.commit } : {}),
+            excerpt: exported.diffExcerpt ?? "",
+            excerptTruncated: (exported.patchBytes ?? 0) > (exported.diffExcerpt ?? "").length,
+          },
+        }
+      : {}),
+    delivery: deliveryOf(facts, exported, lastChange),
     commands,
     approvals,
     totals: {
@@ -241,6 +324,39 @@ export function buildReport(facts: ReportFacts): ReportDocument {
     },
     unreadableLedgerEntries: ledger.unreadable,
   };
+}
+
+function deliveryOf(
+  facts: ReportFacts,
+  exported: ChangeLedgerRecord | undefined,
+  lastChange: ChangeLedgerRecord | undefined,
+): ReportDelivery {
+  const delivery = facts.delivery;
+  if (delivery?.mode) {
+    return {
+      status: "delivered",
+      mode: delivery.mode,
+      ...(delivery.branch ? { branch: redact(delivery.branch) } : {}),
+      ...(delivery.commit ? { commit: delivery.commit } : {}),
+      ...(delivery.pullRequestUrl ? { pullRequestUrl: redact(delivery.pullRequestUrl) } : {}),
+      ...(delivery.alreadyDelivered ? { alreadyDelivered: true } : {}),
+    };
+  }
+  if (facts.error?.Error === "SecretInChangeError") {
+    return {
+      status: "blocked",
+      reason: redactBounded(facts.error.Cause ?? "the patch holds a secret", 1000),
+    };
+  }
+  const refusal = facts.deliveryRefusal;
+  if (exported && refusal?.Error) {
+    return {
+      status: refusal.Error === "ApprovalDeniedError" ? "denied" : "expired",
+      reason: redactBounded(refusal.Cause ?? refusal.Error, 500),
+    };
+  }
+  if (lastChange?.step === "export" && !exported) return { status: "nothing-to-deliver" };
+  return { status: "not-attempted" };
 }
 
 const OUTCOME_TITLES: Record<FinalReport["outcome"], string> = {
@@ -261,6 +377,78 @@ function code(text: string, maxChars = 160): string {
 
 function cell(text: string): string {
   return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+}
+
+function renderChanges(report: ReportDocument, lines: string[]): void {
+  const { changes } = report;
+  lines.push("## Changes", "");
+  if (!changes.measured)
+    lines.push("No change was measured (no agent turn ran and nothing was exported).", "");
+  else if (changes.files.length === 0)
+    lines.push("git measured no change against the prepared revision.", "");
+  else {
+    lines.push(
+      `Measured by git against ${code((changes.baseRevision ?? "").slice(0, 12))}: ${changes.stats.files} file${changes.stats.files === 1 ? "" : "s"}, +${changes.stats.insertions} −${changes.stats.deletions}${changes.truncated ? " (list cut)" : ""}.`,
+      "",
+    );
+    if (changes.testFilesChanged > 0) {
+      lines.push(
+        `**The agent changed ${changes.testFilesChanged} test file${changes.testFilesChanged === 1 ? "" : "s"}**: review them before merging.`,
+        "",
+      );
+    }
+    lines.push("| File | Status | + | − | Notes |", "|---|---|---|---|---|");
+    for (const file of changes.files) {
+      const notes = [
+        file.surface ? `execution surface: ${file.surface}` : "",
+        file.protected ? `protected: ${file.protected}` : "",
+        file.testFile ? "test file" : "",
+        file.binary ? "binary" : "",
+        file.oldPath ? `from ${file.oldPath}` : "",
+      ].filter(Boolean);
+      lines.push(
+        `| ${code(file.path)} | ${file.status} | ${file.insertions} | ${file.deletions} | ${cell(notes.join("; ")) || "—"} |`,
+      );
+    }
+    lines.push("");
+  }
+  for (const revert of changes.reverted) {
+    lines.push(
+      `Iteration ${revert.iteration}: the change to ${revert.paths.map((p) => code(p)).join(", ") || "git's internals"} was ${revert.decision} and put back.`,
+      "",
+    );
+  }
+  for (const turn of changes.turns) lines.push(`### Iteration ${turn.iteration}`, "", turn.summary, "");
+  lines.push("## Delivery", "");
+  const { delivery, patch } = report;
+  if (patch) {
+    lines.push(
+      `Patch: [${cell(patch.key)}](${patch.uri}) (${patch.bytes} bytes, sha256 ${code(patch.sha256)})`,
+      "",
+    );
+  }
+  const where = [
+    delivery.branch ? `branch ${code(delivery.branch)}` : "",
+    delivery.commit ? `commit ${code(delivery.commit.slice(0, 12))}` : "",
+    delivery.pullRequestUrl ? `pull request ${delivery.pullRequestUrl}` : "",
+  ].filter(Boolean);
+  const statusLine: Record<ReportDelivery["status"], string> = {
+    delivered: `Delivered (${delivery.mode ?? "patch"})${where.length > 0 ? `: ${where.join(", ")}` : ""}${delivery.alreadyDelivered ? " (found from an earlier attempt)" : ""}.`,
+    denied: `Not delivered: the change was denied (${cell(delivery.reason ?? "")}).`,
+    expired: `Not delivered: nobody approved the change in time (${cell(delivery.reason ?? "")}).`,
+    blocked:
+      "Not delivered: the patch holds what looks like a secret (see the error above); it was not stored.",
+    "not-attempted": "Not delivered: the repair did not reach delivery.",
+    "nothing-to-deliver": "Nothing to deliver: the workspace matches the prepared revision.",
+  };
+  lines.push(statusLine[delivery.status], "");
+  if (patch && patch.excerpt) {
+    const fence = "`".repeat(
+      Math.max(3, ...(patch.excerpt.match(/`{3,}/g) ?? []).map((run) => run.length + 1)),
+    );
+    lines.push("### Diff", "", `${fence}diff`, patch.excerpt.trimEnd(), fence, "");
+    if (patch.excerptTruncated) lines.push(`_The diff is cut here; the whole patch is at ${patch.uri}._`, "");
+  }
 }
 
 export function formatDuration(ms: number): string {
@@ -324,17 +512,7 @@ export function renderMarkdown(report: ReportDocument): string {
     for (const error of report.finalVerdict.firstErrors) lines.push(`- ${code(error, 300)}`);
     if (report.finalVerdict.failingTests.length + report.finalVerdict.firstErrors.length > 0) lines.push("");
   }
-  lines.push("## Changes", "");
-  if (report.changes.files.length === 0) lines.push("No files were changed.", "");
-  else {
-    for (const file of report.changes.files) lines.push(`- ${code(file)}`);
-    lines.push("");
-  }
-  for (const turn of report.changes.turns) {
-    lines.push(`### Iteration ${turn.iteration}`, "", turn.summary, "");
-    if (turn.changedFiles.length > 0)
-      lines.push(`Changed: ${turn.changedFiles.map((f) => code(f)).join(", ")}`, "");
-  }
+  renderChanges(report, lines);
   lines.push("## Commands", "");
   if (report.commands.length === 0) lines.push("No commands ran.", "");
   else {

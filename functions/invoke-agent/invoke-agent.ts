@@ -236,13 +236,25 @@ function replyBody(response: InvokeAgentRuntimeCommandOutput): ReplyBody {
 async function buildInvocation(store: ArtifactStore, input: InvokeAgentInput): Promise<AgentInvocation> {
   const { request } = input;
   const { records } = await readLedger(store, input.executionName);
+  // A surface change a person refused was put back: the agent must hear it, or it would make it again.
+  const refusals = new Map<number, string>();
+  for (const record of records) {
+    if (record.kind !== "change" || record.step !== "revert") continue;
+    const paths = (record.reverted ?? []).slice(0, 10).join(", ") || "git's internals or tool shims";
+    refusals.set(
+      record.iteration,
+      ` [Not approved (${record.decision ?? "denied"}): your change to ${paths} decides what validation runs; a person refused it and it was put back. Fix the code instead.]`,
+    );
+  }
   const previousAttempts = records
     .filter((record) => record.kind === "agent-turn" && record.iteration < input.iteration)
     .slice(-PREVIOUS_ATTEMPTS.turns)
     .map((record) =>
       record.kind === "agent-turn"
         ? {
-            summary: redactBounded(record.summary, PREVIOUS_ATTEMPTS.summaryChars),
+            summary:
+              redactBounded(record.summary, PREVIOUS_ATTEMPTS.summaryChars) +
+              (refusals.get(record.iteration) ?? ""),
             commands: record.proposedCommands
               .slice(0, PREVIOUS_ATTEMPTS.commands)
               .map((p) => redactBounded(p.command, PREVIOUS_ATTEMPTS.commandChars)),

@@ -69,6 +69,8 @@ export interface CommandRun {
   readonly keepOutput?: boolean;
   /** Recorded as a detached command (its output was produced earlier by a background run). */
   readonly detached?: boolean;
+  /** Return stdout exactly as it arrived (see CollectOptions.captureStdoutChars); more is a PlatformError. */
+  readonly captureStdoutChars?: number;
   /**
    * Read every line of the output for a failure digest while it streams (validation commands); the workspace path
    * makes the locations relative. The outcome's `failure` is then the digest, whatever the exit code (a detached
@@ -160,6 +162,7 @@ export async function runCommandInSession(
       headBytes: deps.digest.headBytes,
       tailBytes: deps.digest.tailBytes,
       ...(writer ? { sink: writer } : {}),
+      ...(run.captureStdoutChars !== undefined ? { captureStdoutChars: run.captureStdoutChars } : {}),
       ...(failure ? { reader: failure } : {}),
     });
   } catch (error) {
@@ -199,7 +202,15 @@ export async function runCommandInSession(
     ...(failure ? { failure: failure.digest() } : {}),
   };
   if (run.record !== false) await recordCommandOutcome(deps, run, outcome);
-  return outcome;
+  if (collected.captureOverflow) {
+    throw new PlatformError(
+      `the command printed more than the ${run.captureStdoutChars} characters that can be captured`,
+      finished,
+    );
+  }
+  return collected.capturedStdout !== undefined
+    ? { ...outcome, capturedStdout: collected.capturedStdout }
+    : outcome;
 }
 
 /**

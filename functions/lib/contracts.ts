@@ -11,6 +11,9 @@
  *   $.verdict     Verdict                (Parse the exit code)
  *   $.agent       AgentTurn              (Invoke the agent)
  *   $.review      ReviewResult           (Review proposed commands)
+ *   $.change      ChangeRecord           (Measure the change: what git says changed since the prepared revision)
+ *   $.export      ChangeExport           (Export the change: the patch's key, hash and stats)
+ *   $.delivery    ChangeDelivery         (Deliver the change)
  *   $.report      FinalReport            (Finalize)
  *   $.error       { Error, Cause }       (Catch ResultPath)
  */
@@ -68,6 +71,11 @@ export interface WorkspaceState {
   /** true when session storage already held the repository (resume after stop). */
   readonly resumed: boolean;
   readonly clearedLockFiles: readonly string[];
+  /**
+   * sha256 of .git/config, .git/hooks, .git/info and the tool shims as prepared (trusted-git.ts): a later change to
+   * them is an execution surface git does not show as a file change. null when it could not be read.
+   */
+  readonly internals: string | null;
 }
 
 export interface OutputDigest {
@@ -78,7 +86,8 @@ export interface OutputDigest {
   readonly truncated: boolean;
 }
 
-export type CommandPurpose = "prepare" | "validation" | "proposed" | "poll";
+/** measure / export / revert: the system's own git commands on the change in the session (export-change). */
+export type CommandPurpose = "prepare" | "validation" | "proposed" | "poll" | "measure" | "export" | "revert";
 
 export interface CommandOutcome {
   /** sha256 hex of the exact command text. */
@@ -95,6 +104,11 @@ export interface CommandOutcome {
   readonly artifactUri: string;
   /** Present while a detached command is still running; the state machine waits and polls. */
   readonly pending?: { readonly runId: string; readonly pollAfterSeconds: number };
+  /**
+   * The exact stdout, unredacted, when the caller asked run-command to capture it (`capture`, only for the
+   * system's own measure/export commands, whose output is base64 and never reaches state or logs).
+   */
+  readonly capturedStdout?: string;
   /**
    * The failure digest read from every line of the output as it streamed (validation commands that did not pass);
    * null otherwise. Parse the exit code prefers it to re-reading the kept head and tail.
@@ -213,6 +227,11 @@ export const ERROR_NAMES = [
   "ApprovalExpiredError",
   "PlatformError",
   "BudgetExhaustedError",
+  "SecretInChangeError",
+  "UnreviewableChangeError",
+  "PatchMismatchError",
+  "PatchDoesNotApplyError",
+  "CredentialRefusedError",
 ] as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[number];
@@ -237,4 +256,80 @@ export interface AgentReply {
   readonly summary: string;
   readonly changedFiles: readonly string[];
   readonly proposedCommands: readonly ProposedCommand[];
+}
+
+/** One file of the measured change (git in the session, never the agent's own list). */
+export interface ChangedFile {
+  readonly path: string;
+  readonly status: "added" | "modified" | "deleted" | "renamed" | "copied" | "type-changed" | "mode-changed";
+  /** Renames and copies. */
+  readonly oldPath?: string;
+  readonly binary: boolean;
+  /** 0 for binary files. */
+  readonly insertions: number;
+  readonly deletions: number;
+  /** Why it is an execution surface (e.g. "package.json scripts"), if it is. */
+  readonly surface?: string;
+  /** A test file: called out on the final approval and in the report. */
+  readonly testFile?: boolean;
+  /** Why it is a protected path (CI config, infrastructure code, CODEOWNERS, lockfile), if it is. */
+  readonly protected?: string;
+}
+
+/** A file the approval page and the report call out, and why. */
+export interface ChangeFlag {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** What changed since the prepared revision, as git measured it after an agent turn (`$.change`). */
+export interface ChangeRecord {
+  /** The prepared revision (workspace.revision). */
+  readonly baseRevision: string;
+  /** At most CHANGE_FILES_MAX entries; `truncated` says when there were more. */
+  readonly files: readonly ChangedFile[];
+  readonly truncated: boolean;
+  readonly stats: { readonly files: number; readonly insertions: number; readonly deletions: number };
+  readonly iteration: number;
+  /**
+   * Set when the change touches an execution surface that must be approved before validation runs: the patch a
+   * person approves (bound to its SHA-256) and the flags. null otherwise.
+   */
+  readonly gate: {
+    readonly patchKey: string;
+    readonly patchSha256: string;
+    readonly flags: readonly ChangeFlag[];
+    /** What the gating files hold (change-record.ts `surfaceDigest`): an approval covers exactly this. */
+    readonly surfaceDigest: string;
+  } | null;
+  /**
+   * The surfaceDigest a person approved earlier in this execution (carried from record to record); a later turn
+   * that leaves the surfaces as approved does not ask again. null when none was approved.
+   */
+  readonly approvedSurfaces: string | null;
+}
+
+/** The exported change (`$.export`): the patch lives in the artifact store; state holds its key, hash and stats. */
+export interface ChangeExport {
+  /** null when nothing changed (there is nothing to deliver). */
+  readonly patchKey: string | null;
+  readonly patchSha256: string | null;
+  readonly bytes: number;
+  readonly stats: ChangeRecord["stats"];
+  readonly commitMessageSubject: string;
+  /** Protected paths, test changes and approved surfaces, for the approval page (bounded). */
+  readonly flags: readonly ChangeFlag[];
+  /** The files of the exported change (bounded as in ChangeRecord), for the approval page. */
+  readonly files: readonly ChangedFile[];
+}
+
+/** deliver-change's result (`$.delivery`). */
+export interface ChangeDelivery {
+  readonly mode: "patch" | "branch" | "pull-request";
+  readonly patchKey: string;
+  readonly patchSha256: string;
+  readonly branch: string | null;
+  readonly commit: string | null;
+  readonly pullRequestUrl: string | null;
+  readonly alreadyDelivered: boolean;
 }

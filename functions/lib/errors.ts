@@ -72,3 +72,26 @@ export class PlatformError extends RepairError {
 export class BudgetExhaustedError extends RepairError {
   override readonly name = "BudgetExhaustedError" as const;
 }
+/**
+ * The exported patch holds something the secret detectors recognise: delivery is blocked (never silently
+ * redacted). Details name the kinds and the files, never the text.
+ */
+export class SecretInChangeError extends RepairError {
+  override readonly name = "SecretInChangeError" as const;
+}
+/** Display redaction would hide part of a command or a diff on the approval page: nobody can review it. */
+export class UnreviewableChangeError extends RepairError {
+  override readonly name = "UnreviewableChangeError" as const;
+}
+/** The patch in the artifact store no longer has the SHA-256 that was exported or approved. */
+export class PatchMismatchError extends RepairError {
+  override readonly name = "PatchMismatchError" as const;
+}
+/** The patch does not apply to the prepared revision (the base moved, or the patch is not for it). */
+export class PatchDoesNotApplyError extends RepairError {
+  override readonly name = "PatchDoesNotApplyError" as const;
+}
+/** The forge or the remote refused the delivery credential (401/403, or a push denied for permissions). */
+export class CredentialRefusedError extends RepairError {
+  override readonly name = "CredentialRefusedError" as const;
+}

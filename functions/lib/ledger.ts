@@ -17,6 +17,8 @@ export const LEDGER_COMMAND_MAX = 4096;
 export const LEDGER_FAILING_TESTS_MAX = 10;
 const LEDGER_FAILING_TEST_MAX = 300;
 const TEXT_MAX = 8192;
+/** How much of a patch the ledger (and so the report) shows inline. */
+export const DIFF_EXCERPT_MAX = 16_384;
 
 const boundedText = (max: number) => z.string().transform((text) => redactBounded(text, max));
 
@@ -91,17 +93,66 @@ export const approvalRecordSchema = z.object({
   expiresAt: z.iso.datetime().optional(),
 });
 
+const changedFileSchema = z.object({
+  path: z.string(),
+  status: z.enum(["added", "modified", "deleted", "renamed", "copied", "type-changed", "mode-changed"]),
+  oldPath: z.string().optional(),
+  binary: z.boolean(),
+  insertions: z.number().int().min(0),
+  deletions: z.number().int().min(0),
+  surface: z.string().optional(),
+  testFile: z.boolean().optional(),
+  protected: z.string().optional(),
+});
+
+/**
+ * What git measured in the session (export-change): after each agent turn ("measure"), when validation passed
+ * ("export", with the patch's key and hash), and when a person denied a surface change ("revert", with the paths
+ * put back). The report's "Changes" come from these, never from the agent's reply.
+ */
+export const changeRecordSchema = z.object({
+  kind: z.literal("change"),
+  ...base,
+  step: z.enum(["measure", "export", "revert"]),
+  baseRevision: z.string(),
+  files: z.array(changedFileSchema).max(200),
+  truncated: z.boolean(),
+  stats: z.object({
+    files: z.number().int().min(0),
+    insertions: z.number().int().min(0),
+    deletions: z.number().int().min(0),
+  }),
+  flags: z.array(z.object({ path: z.string(), reason: z.string() })).max(100),
+  internalsChanged: z.boolean().optional(),
+  patchKey: z.string().optional(),
+  patchUri: z.string().optional(),
+  patchSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  patchBytes: z.number().int().min(0).optional(),
+  commit: z.string().optional(),
+  /** export: the start of the patch for the report (redacted, bounded; the whole patch is at patchKey). */
+  diffExcerpt: boundedText(DIFF_EXCERPT_MAX).optional(),
+  /** revert: why (the decision on the surface change) and what was put back. */
+  decision: z.enum(["denied", "expired"]).optional(),
+  reason: boundedText(TEXT_MAX).optional(),
+  reverted: z.array(z.string()).max(200).optional(),
+});
+
 export const ledgerRecordSchema = z.discriminatedUnion("kind", [
   commandRecordSchema,
   workspaceRecordSchema,
   agentTurnRecordSchema,
   approvalRecordSchema,
+  changeRecordSchema,
 ]);
 
 export type CommandRecord = z.infer<typeof commandRecordSchema>;
 export type WorkspaceRecord = z.infer<typeof workspaceRecordSchema>;
 export type AgentTurnRecord = z.infer<typeof agentTurnRecordSchema>;
 export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
+export type ChangeLedgerRecord = z.infer<typeof changeRecordSchema>;
 export type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
 /** What a task hands to `appendLedger` (text is redacted and bounded on the way in). */
 export type LedgerRecordInput = z.input<typeof ledgerRecordSchema>;

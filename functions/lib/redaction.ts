@@ -263,3 +263,26 @@ export class StreamRedactor {
     return redact(rest);
   }
 }
+
+/** A secret the detectors found: its kind and where (character offsets in the text). */
+export interface SecretFinding {
+  readonly kind: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Where the redaction's detectors find a secret in `text`, without changing it: for checks that must refuse rather
+ * than mask (a patch that would carry a secret out of the session is blocked, never silently redacted).
+ */
+export function findSecrets(text: string): SecretFinding[] {
+  const findings: SecretFinding[] = [];
+  for (const { kind, pattern } of candidatePatterns(text)) {
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      findings.push({ kind, start: match.index, end: match.index + match[0].length });
+      if (match[0].length === 0) pattern.lastIndex++;
+    }
+  }
+  return findings.sort((a, b) => a.start - b.start);
+}

@@ -34,6 +34,8 @@ export interface RunCommandRequest {
   readonly timeoutSeconds: number;
   readonly executionName: string;
   readonly iteration: number;
+  /** Return stdout exactly, unredacted (run-command allows it for the measure and export purposes only). */
+  readonly capture?: boolean;
 }
 
 export type RunCommandInvoker = (input: RunCommandRequest) => Promise<CommandOutcome>;
@@ -177,7 +179,7 @@ const outputDigestSchema = z.object({
 export const commandOutcomeSchema = z.object({
   commandHash: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters (sha256)"),
   command: z.string(),
-  purpose: z.enum(["prepare", "validation", "proposed", "poll"]),
+  purpose: z.enum(["prepare", "validation", "proposed", "poll", "measure", "export", "revert"]),
   status: z.enum(["COMPLETED", "TIMED_OUT"]),
   exitCode: z.number().int(),
   durationMs: z.number().min(0),
@@ -185,6 +187,7 @@ export const commandOutcomeSchema = z.object({
   stderr: outputDigestSchema,
   artifactUri: z.string(),
   pending: z.object({ runId: z.string().min(1), pollAfterSeconds: z.number().min(0) }).nullish(),
+  capturedStdout: z.string().optional(),
 });
 
 /** Parses run-command's reply; anything else is a PlatformError naming the first bad fields. */
@@ -227,7 +230,7 @@ export function lambdaRunCommandInvoker(functionName: string, client?: LambdaCli
     if (response.FunctionError) throw errorFromFunction(body);
     const outcome = parseCommandOutcome(body, functionName);
     // A proposed command's outcome is needed now; a detached one would be recorded as run with no exit code.
-    if (outcome.pending && input.purpose === "proposed") {
+    if (outcome.pending && (input.purpose === "proposed" || input.capture)) {
       throw new PlatformError(
         `${functionName} started a proposed command detached (run ${outcome.pending.runId}); proposed commands must run synchronously`,
         { functionName, runId: outcome.pending.runId, commandHash: outcome.commandHash },
@@ -235,4 +238,18 @@ export function lambdaRunCommandInvoker(functionName: string, client?: LambdaCli
     }
     return outcome;
   };
+}
+
+/** The run-command function's name (env RUN_COMMAND_FUNCTION_NAME); required, so a missing one is named. */
+export function runCommandFunctionName(env: NodeJS.ProcessEnv = process.env): string {
+  const name = env.RUN_COMMAND_FUNCTION_NAME?.trim();
+  if (!name) {
+    throw new errors.ValidationFailedError([
+      {
+        field: "RUN_COMMAND_FUNCTION_NAME",
+        problem: "is not set; it must name the run-command function (its name or ARN)",
+      },
+    ]);
+  }
+  return name;
 }

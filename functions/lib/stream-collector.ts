@@ -19,6 +19,11 @@ export interface CollectOptions {
   readonly tailBytes: number;
   /** Receives the full redacted output while it streams. */
   readonly sink?: ArtifactWriter;
+  /**
+   * Keep stdout exactly as it arrived, unredacted, up to this many characters (the system's own measure/export
+   * commands, whose output is base64 the caller decodes). More than that is reported as `captureOverflow`.
+   */
+  readonly captureStdoutChars?: number;
   /** Reads the redacted text of each stream as it passes (the failure digest of a validation command). */
   readonly reader?: OutputReader;
 }
@@ -32,6 +37,8 @@ export interface CollectedCommand {
   readonly status: "COMPLETED" | "TIMED_OUT";
   readonly stdout: OutputDigest;
   readonly stderr: OutputDigest;
+  readonly capturedStdout?: string;
+  readonly captureOverflow?: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -104,6 +111,10 @@ export async function collectCommandStream(
   let started = false;
   let stop: { exitCode: number; status: "COMPLETED" | "TIMED_OUT" } | undefined;
   let streamFailure: unknown;
+  const capture = options.captureStdoutChars;
+  const captured: string[] = [];
+  let capturedChars = 0;
+  let captureOverflow = false;
 
   const sizes = () => ({ started, stdoutBytes: stdout.digest.rawBytes, stderrBytes: stderr.digest.rawBytes });
 
@@ -118,7 +129,13 @@ export async function collectCommandStream(
       if (!chunk) continue; // Unknown union members are ignored, as the SDK itself ignores unknown event types.
       if (chunk.contentStart) started = true;
       if (chunk.contentDelta) {
-        if (chunk.contentDelta.stdout) await stdout.push(chunk.contentDelta.stdout);
+        const text = chunk.contentDelta.stdout;
+        if (text && capture !== undefined && !captureOverflow) {
+          capturedChars += text.length;
+          if (capturedChars > capture) captureOverflow = true;
+          else captured.push(text);
+        }
+        if (text) await stdout.push(text);
         if (chunk.contentDelta.stderr) await stderr.push(chunk.contentDelta.stderr);
       }
       if (chunk.contentStop) {
@@ -159,7 +176,12 @@ export async function collectCommandStream(
       sizes(),
     );
   }
-  return { ...stop, stdout: stdout.digest.digest(), stderr: stderr.digest.digest() };
+  return {
+    ...stop,
+    stdout: stdout.digest.digest(),
+    stderr: stderr.digest.digest(),
+    ...(capture !== undefined ? { capturedStdout: captured.join(""), captureOverflow } : {}),
+  };
 }
 
 function exceptionMember(event: StreamEvent): { name: string; message: string } | undefined {

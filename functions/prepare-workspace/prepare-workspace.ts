@@ -101,6 +101,7 @@ export async function prepareWorkspace(
     revision,
     resumed: resumable,
     clearedLockFiles: report.cleared,
+    internals: report.values.get("internals") ?? null,
   };
   await appendLedger(deps.store, input.executionName, {
     kind: "workspace",

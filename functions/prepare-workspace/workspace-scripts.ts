@@ -1,12 +1,14 @@
 import type { RepositorySource } from "../lib/contracts.ts";
 import { ValidationFailedError } from "../lib/errors.ts";
 import { shellQuote } from "../lib/shell-quote.ts";
+import { internalsDigestScript, resetRepositoryConfig, trustedGitPrelude } from "../lib/trusted-git.ts";
 import { toolCacheExports } from "../lib/workspace-shell.ts";
 
 /**
  * The shell scripts prepare-workspace runs in the session. Every URL, path, branch and revision is single-quoted
  * (shellQuote) and passed after `--` or as an option's value, so neither shell metacharacters nor a leading dash
- * can change what runs. Results come back as `key=value` lines on stdout.
+ * can change what runs. Results come back as `key=value` lines on stdout. Every script starts with the trusted git
+ * prelude (functions/lib/trusted-git.ts): no hook, fsmonitor, pager, editor or global configuration runs.
  */
 
 export interface WorkspaceTarget {
@@ -44,6 +46,7 @@ function originMatches(target: WorkspaceTarget): string {
 export function probeScript(target: WorkspaceTarget): string {
   const workspace = shellQuote(target.workspacePath, "workspacePath");
   return [
+    trustedGitPrelude(),
     `if [ -d ${workspace}/.git ]; then`,
     "  echo state=repository",
     `  if ${originMatches(target)}; then echo origin=match; else echo origin=other; fi`,
@@ -91,6 +94,7 @@ export function cloneScript(target: WorkspaceTarget, replaceExisting: boolean): 
         `--no-hardlinks -- ${shellQuote(source.path, "source.path")}`;
   return [
     "set -e",
+    trustedGitPrelude(),
     toolCacheExports(target.toolCacheDir),
     `rm -rf -- ${partial}`,
     ...(replaceExisting ? [`rm -rf -- ${workspace}`] : []),
@@ -101,7 +105,9 @@ export function cloneScript(target: WorkspaceTarget, replaceExisting: boolean): 
     ...checkoutRevision(source.revision, false),
     "cd /",
     `mv -- ${partial} ${workspace}`,
-    `echo "revision=$(git -C ${workspace} rev-parse HEAD)"`,
+    `cd ${workspace}`,
+    'echo "revision=$(git rev-parse HEAD)"',
+    internalsDigestScript(),
   ].join("\n");
 }
 
@@ -114,12 +120,16 @@ export function resumeScript(target: WorkspaceTarget): string {
   const workspace = shellQuote(target.workspacePath, "workspacePath");
   return [
     "set -e",
+    trustedGitPrelude(),
     toolCacheExports(target.toolCacheDir),
     `cd ${workspace}`,
     `find .git -type f -name '*.lock' -print0 | while IFS= read -r -d '' lock; do rm -f -- "$lock" && printf 'cleared=%s\\n' "$lock"; done`,
+    // The agent could write .git/config and hooks: rewrite them before any git command here reads them.
+    resetRepositoryConfig(),
     ...REPOSITORY_SETTINGS,
     ...checkoutRevision(target.source.revision, true),
     'echo "revision=$(git rev-parse HEAD)"',
+    internalsDigestScript(),
   ].join("\n");
 }
 

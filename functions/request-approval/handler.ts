@@ -41,6 +41,7 @@ function resolveDependencies(overrides: Partial<RequestApprovalDependencies>): R
     ]);
   }
   const ledger = "ledger" in overrides ? overrides.ledger : ledgerStoreFromEnvironment();
+  const artifacts = overrides.artifacts ?? ledger ?? ledgerStoreFromEnvironment();
   return {
     store: overrides.store ?? environment!.store,
     audit: overrides.audit ?? environment!.audit,
@@ -50,6 +51,7 @@ function resolveDependencies(overrides: Partial<RequestApprovalDependencies>): R
     notifier,
     baseUrl,
     ...(ledger ? { ledger } : {}),
+    ...(artifacts ? { artifacts } : {}),
   };
 }
 
@@ -61,7 +63,7 @@ export const createRequestApprovalHandler = defineTask({
   keys: (input) => ({
     executionName: input.executionName,
     sessionId: input.request.sessionId,
-    commandHash: input.command.commandHash,
+    commandHash: input.command?.commandHash ?? input.change?.patchSha256,
   }),
   dependencies: resolveDependencies,
   run: (dependencies, input): Promise<ApprovalRequested> => requestApproval(dependencies, input),

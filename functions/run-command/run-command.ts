@@ -11,7 +11,7 @@ import {
 } from "../lib/command-runner.ts";
 import type { TaskConfig } from "../lib/config.ts";
 import type { CommandOutcome, CommandPurpose, OutputDigest } from "../lib/contracts.ts";
-import { CommandTimedOutError } from "../lib/errors.ts";
+import { CommandTimedOutError, ValidationFailedError } from "../lib/errors.ts";
 import { LEDGER_COMMAND_MAX } from "../lib/ledger.ts";
 import { logger } from "../lib/observability.ts";
 import { redactBounded } from "../lib/redaction.ts";
@@ -44,7 +44,12 @@ import {
 export const runCommandInputSchema = z.looseObject({
   request: requestInStateSchema,
   command: z.string().min(1),
-  purpose: z.enum(["prepare", "validation", "proposed", "poll"]),
+  purpose: z.enum(["prepare", "validation", "proposed", "poll", "measure", "export", "revert"]),
+  /**
+   * Return stdout exactly as it arrived, unredacted and not stored (`capturedStdout`): only for the system's own
+   * measure/export/revert commands (export-change), whose output is base64 of a patch it scans itself.
+   */
+  capture: z.boolean().optional(),
   timeoutSeconds: z.number().int().min(1).max(3600).optional(),
   executionName: executionNameSchema,
   iteration: iterationSchema,
@@ -54,6 +59,12 @@ export const runCommandInputSchema = z.looseObject({
 });
 
 export type RunCommandInput = z.infer<typeof runCommandInputSchema>;
+
+/** The system's own git commands (export-change): the only ones whose stdout may come back unredacted. */
+const CAPTURE_PURPOSES: ReadonlySet<string> = new Set(["measure", "export", "revert"]);
+
+/** Captured stdout travels back in the Lambda reply, which Lambda caps at 6 MB. */
+export const CAPTURE_MAX_CHARS = 5_000_000;
 
 export interface RunCommandDependencies extends CommandRunnerDependencies {
   readonly config: Pick<
@@ -80,6 +91,15 @@ export async function runCommand(
 async function runOrPoll(deps: RunCommandDependencies, input: RunCommandInput): Promise<CommandOutcome> {
   const timeoutSeconds = input.timeoutSeconds ?? input.request.limits.commandTimeoutSeconds;
   validateTimeout(timeoutSeconds);
+  if (input.capture && !CAPTURE_PURPOSES.has(input.purpose)) {
+    throw new ValidationFailedError([
+      {
+        field: "capture",
+        problem: `is only for the measure, export and revert purposes, not "${input.purpose}"`,
+      },
+    ]);
+  }
+  const capture = input.capture === true;
   const run: CommandRun = {
     target: {
       runtimeArn: input.request.runtimeArn,
@@ -92,6 +112,8 @@ async function runOrPoll(deps: RunCommandDependencies, input: RunCommandInput): 
     command: input.command,
     script: inWorkspace(input.request.workspacePath, deps.config.toolCacheDir, input.command),
     timeoutSeconds,
+    // Captured output is the patch itself: it is returned, never stored redacted beside it.
+    ...(capture ? { captureStdoutChars: CAPTURE_MAX_CHARS, keepOutput: false } : {}),
     ...(input.purpose === "validation"
       ? { failureDigest: { workspacePath: input.request.workspacePath } }
       : {}),
@@ -109,7 +131,7 @@ async function runOrPoll(deps: RunCommandDependencies, input: RunCommandInput): 
       throw timedOutError(outcome, timeoutSeconds);
     return outcome;
   }
-  if (input.purpose === "proposed") {
+  if (input.purpose === "proposed" || capture) {
     const fitted = Math.max(COMMAND_TIMEOUT_MIN, budgetSeconds - deps.config.commandMarginSeconds);
     logger.warn("a proposed command's timeout does not fit this invocation; it runs with a shorter timeout", {
       commandHash: commandHash(input.command),

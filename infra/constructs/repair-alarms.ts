@@ -66,6 +66,8 @@ export class RepairAlarms extends Construct {
   readonly executionsTimedOut: cloudwatch.Alarm;
   readonly agentCoreThrottles: cloudwatch.Alarm;
   readonly lambdaThrottles: cloudwatch.Alarm;
+  /** The throttle alarms of the functions past the first ten (a math alarm takes at most ten metrics). */
+  readonly moreLambdaThrottles: readonly cloudwatch.Alarm[];
   readonly commandStreamsBroken: cloudwatch.Alarm;
   readonly commandsTimedOut: cloudwatch.Alarm;
   readonly approvalWaitAge: cloudwatch.Alarm;
@@ -125,18 +127,25 @@ export class RepairAlarms extends Construct {
         alarmDescription: "AgentCore keeps throttling the tasks; raise the quota or lower concurrency.",
       },
     );
-    const throttleMetrics = Object.fromEntries(
-      props.functions.map((fn, index) => [`t${index}`, fn.metricThrottles({ period: fiveMinutes })]),
-    );
-    this.lambdaThrottles = new cloudwatch.MathExpression({
-      expression: Object.keys(throttleMetrics).join(" + "),
-      usingMetrics: throttleMetrics,
-      label: "Lambda throttles of the task functions",
-      period: fiveMinutes,
-    }).createAlarm(this, "LambdaThrottles", {
-      ...atLeastOnce,
-      alarmDescription: "Lambda throttled a task function (account concurrency exhausted).",
+    // A metric-math alarm may use at most 10 metrics: one alarm per group of ten task functions.
+    const groups: lambda.IFunction[][] = [];
+    for (let i = 0; i < props.functions.length; i += 10) groups.push(props.functions.slice(i, i + 10));
+    const throttleAlarms = groups.map((group, groupIndex) => {
+      const metrics = Object.fromEntries(
+        group.map((fn, index) => [`t${index}`, fn.metricThrottles({ period: fiveMinutes })]),
+      );
+      return new cloudwatch.MathExpression({
+        expression: Object.keys(metrics).join(" + "),
+        usingMetrics: metrics,
+        label: "Lambda throttles of the task functions",
+        period: fiveMinutes,
+      }).createAlarm(this, groupIndex === 0 ? "LambdaThrottles" : `LambdaThrottles${groupIndex + 1}`, {
+        ...atLeastOnce,
+        alarmDescription: "Lambda throttled a task function (account concurrency exhausted).",
+      });
     });
+    this.lambdaThrottles = throttleAlarms[0]!;
+    this.moreLambdaThrottles = throttleAlarms.slice(1);
     this.commandStreamsBroken = insights(
       "SUM",
       REPAIR_METRICS.commandStreamsBroken,
@@ -171,6 +180,7 @@ export class RepairAlarms extends Construct {
       this.executionsTimedOut,
       this.agentCoreThrottles,
       this.lambdaThrottles,
+      ...this.moreLambdaThrottles,
       this.commandStreamsBroken,
       this.commandsTimedOut,
       this.approvalWaitAge,

@@ -14,6 +14,8 @@ export const TASK_NAMES = [
   "review-commands",
   "request-approval",
   "approval-api",
+  "export-change",
+  "deliver-change",
   "finalize",
 ] as const;
 
@@ -37,11 +39,11 @@ export const STATE_MACHINE_TASKS: readonly StateMachineTask[] = TASK_NAMES.filte
 export const COMMAND_RUNNER_TASKS: readonly TaskName[] = ["prepare-workspace", "run-command"];
 
 /**
- * review-commands runs the commands the policy allows by invoking the run-command function
- * (functions/lib/run-command-invoker.ts), so it needs lambda:InvokeFunction on run-command, not the AgentCore
- * permission.
+ * review-commands runs the commands the policy allows, and export-change runs git (measure, export, revert), by
+ * invoking the run-command function (functions/lib/run-command-invoker.ts), so they need lambda:InvokeFunction on
+ * run-command, not the AgentCore permission.
  */
-export const RUN_COMMAND_CALLERS: readonly TaskName[] = ["review-commands"];
+export const RUN_COMMAND_CALLERS: readonly TaskName[] = ["review-commands", "export-change"];
 
 /** Lambda's hard limit on a function timeout. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
@@ -81,6 +83,10 @@ const FIXED_TIMEOUT_SECONDS: Readonly<Record<TaskName, number | undefined>> = {
   // Waits for run-command (itself up to the command timeout + 60 s, at most 900 s) for each command it lets run.
   "review-commands": LAMBDA_MAX_TIMEOUT_SECONDS,
   "request-approval": 20,
+  // Waits for run-command's git commands (each bounded by the synchronous maximum), scans and stores the patch.
+  "export-change": LAMBDA_MAX_TIMEOUT_SECONDS,
+  // Clones or calls the forge, applies the approved patch and pushes; the ASL Task waits 330 s.
+  "deliver-change": 300,
   // Behind API Gateway, whose integration timeout is 29 s.
   "approval-api": 15,
   // Writes the report and stops the session (which flushes session storage).

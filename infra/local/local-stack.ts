@@ -1,9 +1,12 @@
+import { EventEmitter } from "node:events";
 import { mkdir, readFile } from "node:fs/promises";
+import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
+import { FileApprovalStore } from "../../functions/lib/approvals/file-approval-store.ts";
 import { type ApprovalNotice, callbackNotifier } from "../../functions/lib/approvals/notifier.ts";
 import { reportKeys } from "../../functions/lib/run-artifacts.ts";
 import { STATE_MACHINE_TASKS, type StateMachineTask } from "../constructs/task-catalog.ts";
-import { decide } from "./approvals/approval-client.ts";
+import { ApprovalPageError, decide } from "./approvals/approval-client.ts";
 import { type ApprovalServer, startApprovalServer } from "./approvals/approval-server.ts";
 import {
   type EmulatorConfig,
@@ -34,8 +37,16 @@ export interface LocalApprovals {
   readonly mode: ApprovalMode;
   /** Told about each request (the notice's `link` carries the decision token: show `pageUrl`, not `link`). */
   readonly onRequested?: (notice: ApprovalNotice) => void;
-  /** For "prompt": asks a person. */
-  readonly ask?: (notice: ApprovalNotice) => Promise<{ readonly approve: boolean; readonly reason: string }>;
+  /**
+   * For "prompt": asks a person at the terminal. The same person may decide on the page instead (the notice's
+   * link): whichever comes first wins, and `signal` aborts the question when the page won.
+   */
+  readonly ask?: (
+    notice: ApprovalNotice,
+    signal: AbortSignal,
+  ) => Promise<{ readonly approve: boolean; readonly reason: string }>;
+  /** For "prompt": the approval was decided on the page before the terminal answered (or the other way round). */
+  readonly onDecidedElsewhere?: (notice: ApprovalNotice, outcome: string) => void;
   /** Decisions that could not be delivered (the approval page refused, the server was gone). */
   readonly onError?: (error: Error) => void;
 }
@@ -51,6 +62,10 @@ export interface RunSummary {
   readonly durationSeconds: number;
   readonly report: string | null;
   readonly transitions: number;
+  /** The exported change (a `.patch` under the run's artifacts), when the repair produced one. */
+  readonly patch: string | null;
+  /** The branch deliver-change pushed to the local source repository, when the change was approved. */
+  readonly branch: string | null;
 }
 
 export interface LocalStackOptions {
@@ -172,6 +187,10 @@ async function buildLocalStack(
     ARTIFACT_DIR: join(dataDir, "artifacts"),
     AGENTCORE_MOUNT_PATH: "/mnt/workspace",
     RUN_COMMAND_FUNCTION_NAME: "agentcore-repair-run-command",
+    // deliver-change: locally the approved patch becomes a branch in the local source repository (a real git
+    // remote), only for sources the runner published under the data directory.
+    DELIVERY_DEFAULT_MODE: "branch",
+    DELIVERY_LOCAL_ROOT: join(dataDir, "sources"),
     APPROVALS_FILE: join(dataDir, "approvals.json"),
     AUDIT_FILE: join(dataDir, "audit.jsonl"),
     APPROVAL_KEY_FILE: join(dataDir, "approval-signing.key"),
@@ -180,22 +199,78 @@ async function buildLocalStack(
     POWERTOOLS_TRACE_ENABLED: "false",
     POWERTOOLS_SERVICE_NAME: "agentcore-repair-local",
   });
+  // Locally the person is the user at this terminal (see approval-server.ts for why that is authentication here),
+  // and the deployment's allow-list names exactly them.
+  const approver = `local:${userInfo().username}`;
+  process.env.APPROVERS = JSON.stringify({ "*": [approver] });
   const approvalApi = (await import("../../functions/approval-api/handler.ts")).createApprovalApiHandler();
-  const approvalServer: ApprovalServer = await startApprovalServer({ handler: approvalApi });
+  // Decisions made on the page are announced, so a question still open at the terminal can be withdrawn.
+  const decisions = new EventEmitter();
+  const approvalServer: ApprovalServer = await startApprovalServer({
+    approver,
+    handler: async (event) => {
+      const result = await approvalApi(event);
+      if (event.httpMethod === "POST" && result.statusCode === 200) {
+        decisions.emit("decided", event.pathParameters?.approvalId);
+      }
+      return result;
+    },
+  });
   started.push(() => approvalServer.stop());
   process.env.APPROVAL_BASE_URL = approvalServer.baseUrl;
   let approvals: LocalApprovals = options.approvals ?? { mode: "deny" };
+  const approvalStore = new FileApprovalStore(join(dataDir, "approvals.json"));
+  const decidedOnPage = (approvalId: string, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const listener = (decided: string | undefined) => {
+        if (decided !== approvalId) return;
+        decisions.off("decided", listener);
+        resolve();
+      };
+      decisions.on("decided", listener);
+      signal.addEventListener("abort", () => decisions.off("decided", listener), { once: true });
+    });
+  const askOrPage = async (notice: ApprovalNotice, ask: NonNullable<LocalApprovals["ask"]>) => {
+    const settled = new AbortController();
+    try {
+      const winner = await Promise.race([
+        ask(notice, settled.signal).then((choice) => ({ from: "prompt" as const, choice })),
+        decidedOnPage(notice.approvalId, settled.signal).then(() => ({ from: "page" as const })),
+      ]);
+      return winner;
+    } finally {
+      settled.abort();
+    }
+  };
   const answer = async (notice: ApprovalNotice): Promise<void> => {
     approvals.onRequested?.(notice);
-    const choice =
-      approvals.mode === "prompt" && approvals.ask
-        ? await approvals.ask(notice)
-        : { approve: approvals.mode === "auto", reason: `decided by --approve ${approvals.mode}` };
+    const current = approvals;
+    const winner =
+      current.mode === "prompt" && current.ask
+        ? await askOrPage(notice, current.ask)
+        : {
+            from: "prompt" as const,
+            choice: { approve: current.mode === "auto", reason: `decided by --approve ${current.mode}` },
+          };
+    if (winner.from === "page") {
+      const record = await approvalStore.get(notice.approvalId);
+      current.onDecidedElsewhere?.(
+        notice,
+        `${record?.status ?? "decided"} on the page by ${record?.decidedBy ?? "?"}`,
+      );
+      return;
+    }
     // Through the approval page, as a person's browser would: GET the link, POST the form with its signed token.
-    await decide(notice.link, choice.approve ? "approve" : "deny", choice.reason, {
-      decidedBy:
-        approvals.mode === "prompt" ? "local terminal" : `local runner (--approve ${approvals.mode})`,
-    });
+    try {
+      await decide(notice.link, winner.choice.approve ? "approve" : "deny", winner.choice.reason);
+    } catch (error) {
+      // The page was faster than the terminal's answer reached it: the page's decision stands.
+      if (error instanceof ApprovalPageError && error.status === 409) {
+        current.onDecidedElsewhere?.(notice, "already decided on the page");
+        return;
+      }
+      throw error;
+    }
   };
   const requestApproval = (
     await import("../../functions/request-approval/handler.ts")
@@ -234,6 +309,8 @@ async function buildLocalStack(
       const keys = reportKeys(result.executionName);
       const report = await readJson(join(artifactDir, keys.json));
       const workspace = report?.workspace as { resumed?: boolean } | undefined;
+      const patch = report?.patch as { key?: string } | undefined;
+      const delivery = report?.delivery as { branch?: string } | undefined;
       return {
         execution: result.executionName,
         status: result.status,
@@ -244,6 +321,8 @@ async function buildLocalStack(
         durationSeconds: Math.round(result.durationMs / 100) / 10,
         report: report ? join(artifactDir, keys.markdown) : null,
         transitions: result.events.filter((e) => e.type === "StateEntered").length,
+        patch: patch?.key ? join(artifactDir, patch.key) : null,
+        branch: delivery?.branch ?? null,
       };
     },
     run: (input, runOptions = {}) =>

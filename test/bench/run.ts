@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { BenchRow } from "./bench-row.ts";
+import { changeBenchRows } from "./change.ts";
 import { emulatorBenchRows } from "./emulator.ts";
 import { failureDigestBenchRows } from "./failure-digest.ts";
 import { orchestrationBenchRows } from "./orchestration.ts";
@@ -13,6 +14,7 @@ const groups: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   emulator: (quick) => emulatorBenchRows(quick ? { outputBytes: 64 * 1024 * 1024, roundTrips: 20 } : {}),
   orchestration: (quick) => orchestrationBenchRows(quick ? { runs: 2 } : {}),
   policy: (quick) => policyBenchRows(quick ? { rounds: 3 } : {}),
+  change: (quick) => changeBenchRows(quick ? { rounds: 2 } : {}),
   "failure-digest": (quick) =>
     failureDigestBenchRows(quick ? { outputBytes: 8 * 1024 * 1024, rounds: 1 } : {}),
 };

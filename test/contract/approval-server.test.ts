@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApprovalApiHandler } from "../../functions/approval-api/handler.ts";
+import { parseApprovers } from "../../functions/lib/approvals/approvers.ts";
 import { FileApprovalStore } from "../../functions/lib/approvals/file-approval-store.ts";
 import { FileAuditLog } from "../../functions/lib/approvals/file-audit-log.ts";
 import { type ApprovalNotice, callbackNotifier } from "../../functions/lib/approvals/notifier.ts";
@@ -30,8 +31,16 @@ beforeAll(async () => {
   const audit = new FileAuditLog(join(directory, "audit.jsonl"));
   const signingKey = keyFileSigningKey(join(directory, "approval.key"));
   registry = new TaskTokenRegistry();
+  // The server authenticates every request as the terminal's user; the allow-list names them.
   server = await startApprovalServer({
-    handler: createApprovalApiHandler({ store, audit, signingKey, taskCallback: registry }),
+    approver: "local:dana",
+    handler: createApprovalApiHandler({
+      store,
+      audit,
+      signingKey,
+      taskCallback: registry,
+      isApprover: parseApprovers(JSON.stringify({ "*": ["local:dana"] })),
+    }),
   });
   requestApproval = createRequestApprovalHandler({
     store,
@@ -73,10 +82,14 @@ describe("local approval server", () => {
     // Prepare
     const { waiting, approvalId, link, taskToken } = await waitingApproval();
     // Act
-    const result = await decide(link, "approve", "looks right", { decidedBy: "Dana" });
+    const result = await decide(link, "approve", "looks right");
     // Assess
     expect(result).toMatchObject({ ok: true, status: 200, title: "Approved" });
-    await expect(waiting).resolves.toMatchObject({ decision: "approved", approvalId, decidedBy: "Dana" });
+    await expect(waiting).resolves.toMatchObject({
+      decision: "approved",
+      approvalId,
+      decidedBy: "local:dana",
+    });
     expect(registry.isWaiting(taskToken)).toBe(false);
   });
 
@@ -94,7 +107,7 @@ describe("local approval server", () => {
     expect(failure.name).toBe("ApprovalDeniedError");
     expect(JSON.parse(failure.message)).toMatchObject({
       reason: "not during the freeze",
-      decidedBy: "local-runner",
+      decidedBy: "local:dana",
     });
   });
 

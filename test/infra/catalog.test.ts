@@ -32,6 +32,8 @@ describe("the task catalog", () => {
       "InvokeAgentFunctionArn",
       "ReviewCommandsFunctionArn",
       "RequestApprovalFunctionArn",
+      "ExportChangeFunctionArn",
+      "DeliverChangeFunctionArn",
       "FinalizeFunctionArn",
     ]);
     expect(TASK_NAMES).toContain("approval-api");

@@ -27,6 +27,9 @@ import {
 // a CodeBuild project filter, a policy addition and a non-default command timeout.
 const CODEBUILD_PROJECTS = { "web-app": { validationCommand: "npm test" } };
 const POLICY_CONFIGS = { "web-app": { allow: [{ command: "make lint", class: "read-only" }] } };
+const CHANGE_RULES = {
+  "web-app": { surfaces: { add: [{ pattern: "scripts/**", reason: "release scripts" }] } },
+};
 let built: BuiltStack;
 let functionIds: Record<TaskName, string>;
 
@@ -37,6 +40,7 @@ beforeAll(() => {
     commandTimeoutSeconds: 600,
     approverEmails: ["approver@example.com"],
     policyConfigs: POLICY_CONFIGS,
+    changeRules: CHANGE_RULES,
   });
   functionIds = Object.fromEntries(
     TASK_NAMES.map((task) => [task, logicalId(built.stack.functions[task])]),
@@ -223,6 +227,8 @@ describe("IAM: the artifact bucket", () => {
       "invoke-agent": readLedgerAndWrite,
       "review-commands": write,
       "request-approval": write,
+      // export-change appends ledger lines and stores the patch; it reads nothing back.
+      "export-change": write,
       finalize: readLedgerAndWrite,
     });
   });
@@ -320,6 +326,8 @@ describe("Lambda functions", () => {
         "EVENT_BUS_NAME",
       ],
       "approval-api": approvalStores,
+      "export-change": [...taskConfig, "CHANGE_RULES", "RUN_COMMAND_FUNCTION_NAME"],
+      "deliver-change": ["ARTIFACT_BUCKET"],
       finalize: taskConfig,
     };
 
@@ -381,6 +389,11 @@ describe("Lambda functions", () => {
       APPROVAL_BASE_URL: Match.anyValue(),
     });
     withVariables("approval-api", approvalStores);
+    withVariables("export-change", {
+      RUN_COMMAND_FUNCTION_NAME: { Ref: functionIds["run-command"] },
+    });
+    // The surface, protected-path and test-file lists come from the deployment, never the repository.
+    expect(JSON.parse(String(variables("export-change").CHANGE_RULES))).toEqual(CHANGE_RULES);
     expect(JSON.parse(String(variables("normalize-request").REPAIR_CODEBUILD_PROJECTS))).toEqual(
       CODEBUILD_PROJECTS,
     );
@@ -508,16 +521,19 @@ describe("the state machine", () => {
     expect(effective).not.toContain(`<${functionIds["approval-api"]}.Arn>`);
   });
 
-  it("may invoke exactly the state machine's task functions, unqualified (and only review-commands invokes any other)", () => {
+  it("may invoke exactly the state machine's task functions, unqualified (and only review-commands and export-change invoke any other)", () => {
     const stateMachineRole = built.stack.getLogicalId(
       built.stack.stateMachine.stateMachine.role.node.defaultChild as CfnElement,
     );
 
     const reviewRole = roleOfFunction(built.template, functionIds["review-commands"]);
+    const exportRole = roleOfFunction(built.template, functionIds["export-change"]);
     const allHolders = rolesHolding("lambda:InvokeFunction");
     const holders = allHolders.filter(({ roles }) => roles.includes(stateMachineRole));
 
-    expect(allHolders.flatMap(({ roles }) => roles).sort()).toEqual([reviewRole, stateMachineRole].sort());
+    expect(allHolders.flatMap(({ roles }) => roles).sort()).toEqual(
+      [reviewRole, exportRole, stateMachineRole].sort(),
+    );
 
     expect(holders).toHaveLength(1);
     expect(holders[0]?.resources).toEqual(
@@ -723,7 +739,8 @@ describe("alarms", () => {
     expect(byQuery("SELECT SUM(CommandStreamsBroken)")).toHaveLength(1);
     expect(byQuery("SELECT SUM(CommandsTimedOut)")).toHaveLength(1);
     expect(byQuery("SELECT MAX(ApprovalWaitSeconds)")).toHaveLength(1);
-    expect(byQuery('"MetricName":"Throttles","Namespace":"AWS/Lambda"')).toHaveLength(1);
+    // A math alarm takes at most ten metrics: the eleven task functions' throttles need two alarms.
+    expect(byQuery('"MetricName":"Throttles","Namespace":"AWS/Lambda"')).toHaveLength(2);
     for (const alarm of alarms) {
       expect((alarm.Properties as { AlarmActions?: unknown[] }).AlarmActions).toHaveLength(1);
     }

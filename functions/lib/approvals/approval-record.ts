@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { COMMAND_CLASSES, type CommandClass } from "../contracts.ts";
 import { APPROVAL_ID_PATTERN } from "./approval-id.ts";
+import { type ChangeReview, changeReviewSchema } from "./change-review.ts";
 
 /**
  * One approval: what a person is asked to allow, bound to the execution, the session and the SHA-256 of the exact
@@ -23,9 +24,16 @@ export interface ApprovalRecord {
   readonly repoName: string;
   /** The agent iteration that proposed the command. */
   readonly iteration: number;
-  /** The exact command text (what the hash is of; displayed only after redaction). */
+  /**
+   * The exact command text (what the hash is of). For an approval of a diff: a one-line summary of the change, and
+   * `commandHash` is the patch's SHA-256 (the hash the approval and its token are bound to).
+   */
   readonly command: string;
   readonly commandHash: string;
+  /** What is approved. @default "command" (records written before diffs could be approved) */
+  readonly kind?: "command" | "change";
+  /** For kind "change": the diff as the person reviews it. */
+  readonly change?: ChangeReview;
   readonly classes: readonly CommandClass[];
   readonly reasons: readonly string[];
   readonly requester: string;
@@ -69,8 +77,8 @@ export interface ApprovalStore {
 
 /** Longest reason a person may give (it travels in a SendTaskFailure cause and the audit row). */
 export const DECISION_REASON_MAX = 1000;
-/** Longest self-declared approver name. */
-export const DECIDED_BY_MAX = 100;
+/** Longest approver identity kept (what the authenticator says, e.g. an e-mail address or an IAM ARN). */
+export const DECIDED_BY_MAX = 200;
 
 /** What the stores read back: anything else in a table or file is reported, never trusted. */
 export const approvalRecordSchema = z.object({
@@ -82,6 +90,8 @@ export const approvalRecordSchema = z.object({
   iteration: z.number().int().min(0),
   command: z.string().min(1),
   commandHash: z.string().regex(/^[0-9a-f]{64}$/),
+  kind: z.enum(["command", "change"]).optional(),
+  change: changeReviewSchema.optional(),
   classes: z.array(z.enum(COMMAND_CLASSES)),
   reasons: z.array(z.string()),
   requester: z.string().min(1),

@@ -26,6 +26,10 @@ export type AuditOutcome =
   | "refused-wrong-approval"
   /** ... no such approval. */
   | "refused-unknown"
+  /** ... nobody was authenticated. */
+  | "refused-unauthenticated"
+  /** ... the authenticated person is not an approver of this repository. */
+  | "refused-not-approver"
   /** The decision is recorded, but Step Functions could not be told (the task ended, or the call failed). */
   | "callback-failed"
   /** review-commands ran a proposed command (allowed by policy, or approved). */
@@ -36,7 +40,7 @@ export type AuditOutcome =
 export interface AuditRow {
   /** ISO-8601. */
   readonly at: string;
-  /** Who: the approver's declared name, "policy", "request-approval", "approval-api", or the requester. */
+  /** Who: the approver's authenticated identity, "policy", "request-approval", "approval-api", or the requester. */
   readonly actor: string;
   readonly outcome: AuditOutcome;
   readonly approvalId?: string;

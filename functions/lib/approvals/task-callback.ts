@@ -12,6 +12,8 @@ export interface ApprovalGranted {
   readonly decision: "approved";
   readonly approvalId: string;
   readonly commandHash: string;
+  /** For an approval of a diff: the SHA-256 of the approved patch (the same value as commandHash). */
+  readonly patchSha256?: string;
   readonly decidedBy: string;
   /** ISO-8601. */
   readonly decidedAt: string;

@@ -8,8 +8,6 @@
 export type Decision = "approve" | "deny";
 
 export interface DecideOptions {
-  /** What goes into the form's name field. @default "local-runner" */
-  readonly decidedBy?: string;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
 }
@@ -100,13 +98,11 @@ function pageText(html: string): { title: string; message: string } {
   };
 }
 
-/** The fields a browser submits: every named control in order, the text fields filled, only the pressed button. */
-function submission(
-  form: PageForm,
-  decision: Decision,
-  decidedBy: string,
-  reason: string | undefined,
-): URLSearchParams {
+/**
+ * The fields a browser submits: every named control in order, the reason filled, only the pressed button. Who
+ * decides is not among them: the approval API takes it from authentication.
+ */
+function submission(form: PageForm, decision: Decision, reason: string | undefined): URLSearchParams {
   const fields = new URLSearchParams();
   let pressed = false;
   for (const control of form.controls) {
@@ -126,7 +122,7 @@ function submission(
     const type = (control.attributes.get("type") ?? "text").toLowerCase();
     if (type === "submit" || type === "button" || type === "reset") continue;
     const value = control.attributes.get("value") ?? "";
-    fields.append(name, type === "text" && name === "decidedBy" ? decidedBy : value);
+    fields.append(name, value);
   }
   if (!pressed)
     throw new ApprovalPageError(200, "No such button", `the page's form offers no "${decision}" button`);
@@ -149,7 +145,7 @@ export async function decide(
   }
   if (form.method !== "post")
     throw new ApprovalPageError(shown.status, "Unexpected form", "the form does not POST");
-  const body = submission(form, decision, options.decidedBy ?? "local-runner", reason);
+  const body = submission(form, decision, reason);
   const decided = await fetchPage(new URL(form.action, link), {
     method: "POST",
     redirect: "error",

@@ -21,6 +21,14 @@ export interface ApprovalServerOptions {
   readonly port?: number;
   /** Larger request bodies get 413 without reaching the handler. @default 65536 */
   readonly maxBodyBytes?: number;
+  /**
+   * Who every request is authenticated as: the person at this machine's terminal. Locally there is no identity
+   * provider; what authenticates the person is that the server listens on loopback only and that the single-use
+   * link (with its signed token) is printed only on their terminal. The identity reaches the handler the way an
+   * API Gateway authorizer's does (requestContext.authorizer.principalId), never through the request itself.
+   * @default undefined (nobody is authenticated: decisions are refused)
+   */
+  readonly approver?: string;
 }
 
 export interface ApprovalServer {
@@ -31,7 +39,8 @@ export interface ApprovalServer {
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
 const RESOURCE = "/approvals/{approvalId}";
-const APPROVAL_PATH = /^\/approvals\/([^/]+)$/;
+const PATCH_RESOURCE = "/approvals/{approvalId}/patch";
+const APPROVAL_PATH = /^\/approvals\/([^/]+)(\/patch)?$/;
 
 class BodyTooLargeError extends Error {}
 
@@ -53,7 +62,9 @@ export function toProxyEvent(
   url: URL,
   approvalId: string,
   body: Buffer,
+  approver?: string,
 ): APIGatewayProxyEvent {
+  const resource = url.pathname.endsWith("/patch") ? PATCH_RESOURCE : RESOURCE;
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(request.headersDistinct)) {
@@ -71,7 +82,7 @@ export function toProxyEvent(
   const method = (request.method ?? "GET").toUpperCase();
   const now = Date.now();
   return {
-    resource: RESOURCE,
+    resource,
     path: url.pathname,
     httpMethod: method,
     headers,
@@ -85,7 +96,7 @@ export function toProxyEvent(
     requestContext: {
       accountId: "000000000000",
       apiId: "local",
-      authorizer: undefined,
+      authorizer: approver === undefined ? undefined : { principalId: approver },
       protocol: `HTTP/${request.httpVersion}`,
       httpMethod: method,
       identity: {
@@ -110,7 +121,7 @@ export function toProxyEvent(
       requestId: randomUUID(),
       requestTimeEpoch: now,
       resourceId: "local",
-      resourcePath: RESOURCE,
+      resourcePath: resource,
     },
   };
 }
@@ -162,7 +173,10 @@ export async function startApprovalServer(options: ApprovalServerOptions): Promi
         }
         throw error;
       }
-      writeResult(response, await options.handler(toProxyEvent(request, url, approvalId, body)));
+      writeResult(
+        response,
+        await options.handler(toProxyEvent(request, url, approvalId, body, options.approver)),
+      );
     })().catch(() => {
       // The handler answers its own errors; reaching here means the connection itself failed. The request line
       // (with its token) is deliberately not printed.

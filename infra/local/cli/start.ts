@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+import { shellQuote } from "../../../functions/lib/shell-quote.ts";
 import {
   type AgentModelSetup,
   CliInputError,
@@ -176,18 +177,20 @@ async function main(): Promise<number> {
       onRequested: (notice) => {
         say(`  ⏸ approval requested for: ${notice.command}`);
         say(`    classes: ${notice.classes.join(", ")}`);
-        say(`    approval page: ${notice.pageUrl}`);
+        // The terminal is this person's notification channel: the full link, token included (decide here or there).
+        say(`    decide here or on the page: ${notice.link}`);
       },
-      ask: async (notice) => {
+      onDecidedElsewhere: (_notice, outcome) => say(`\n    ${outcome}`),
+      ask: async (notice, signal) => {
         const terminal = createInterface({ input: process.stdin, output: process.stdout });
         try {
-          const answer = (await terminal.question(`    run \`${notice.command}\`? [y/N] `))
+          const answer = (await terminal.question(`    approve \`${notice.command}\`? [y/N] `, { signal }))
             .trim()
             .toLowerCase();
           const approve = answer === "y" || answer === "yes";
           const reason = approve
             ? "approved at the terminal"
-            : (await terminal.question("    reason: ")).trim();
+            : (await terminal.question("    reason: ", { signal })).trim();
           return { approve, reason: reason || "denied at the terminal" };
         } finally {
           terminal.close();
@@ -232,6 +235,14 @@ async function main(): Promise<number> {
     const resumed = summary.resumed ? " · resumed the session's workspace" : "";
     say(`${headline} in ${summary.durationSeconds} s · ${summary.iterations} agent iteration(s)${resumed}`);
     if (summary.report) say(`report: ${summary.report}`);
+    if (summary.patch) say(`patch: ${summary.patch}`);
+    if (summary.branch) say(`branch: ${summary.branch} (in the source repository under ${options.dataDir})`);
+    if (summary.patch && options.workspace) {
+      // Your directory is never changed: these are yours to run.
+      const directory = shellQuote(resolve(options.workspace));
+      say(`apply it to your directory:  git -C ${directory} apply ${shellQuote(summary.patch)}`);
+      say(`or commit it there:          git -C ${directory} am ${shellQuote(summary.patch)}`);
+    }
     if (closing) say(closing);
   }
   return exitCode;
