@@ -117,7 +117,10 @@ export function commitMessage(summary: string, request: RepairRequest, execution
   const subjectSource = (first.trim() || fallback).replace(/\s+/g, " ");
   const cut = subjectSource.length > SUBJECT_MAX;
   const subject = cut ? `${subjectSource.slice(0, SUBJECT_MAX - 1)}…` : subjectSource;
-  const body = [cut ? subjectSource : "", rest.join("\n").trim()].filter(Boolean).join("\n\n").slice(0, BODY_MAX);
+  const body = [cut ? subjectSource : "", rest.join("\n").trim()]
+    .filter(Boolean)
+    .join("\n\n")
+    .slice(0, BODY_MAX);
   return [
     subject,
     "",
@@ -308,16 +311,29 @@ async function measure(deps: ExportChangeDependencies, input: ExportChangeInput)
   const request = input.request as unknown as RepairRequest;
   const base = input.workspace.revision;
   const approved = approvedSurfaces(input.change);
-  const measured = measuredChange(await runScript(deps, input, "measure", measureScript(base)), measureContext(deps, input));
+  const measured = measuredChange(
+    await runScript(deps, input, "measure", measureScript(base)),
+    measureContext(deps, input),
+  );
   if (measured.surfaceDigest === null || measured.surfaceDigest === approved) {
     await recordChange(deps, input, "measure", measured);
     return { ...measured.record, gate: null, approvedSurfaces: approved };
   }
   // Validation must not run this change before a person has seen it: export exactly what they will approve.
   const message = `Change to execution surfaces in iteration ${input.agent.iteration}\n\n${input.agent.summary}`;
-  const output = await runScript(deps, input, "export", exportScript(base, commitMessage(message, request, input.executionName), identity(request)));
+  const output = await runScript(
+    deps,
+    input,
+    "export",
+    exportScript(base, commitMessage(message, request, input.executionName), identity(request)),
+  );
   const exported = measuredChange(output, measureContext(deps, input));
-  const patch = await storePatch(deps, input, output, patchKey(input.executionName, `iteration-${input.agent.iteration}-surface`));
+  const patch = await storePatch(
+    deps,
+    input,
+    output,
+    patchKey(input.executionName, `iteration-${input.agent.iteration}-surface`),
+  );
   await recordChange(deps, input, "measure", exported, { patch });
   logger.info("change touches an execution surface; validation waits for approval", {
     surfaces: exported.gating.length,
@@ -350,7 +366,10 @@ function orderedFlags(first: readonly ChangeFlag[], rest: readonly ChangeFlag[])
 
 /** Reads a denial from the approval task's Catch output ({Error, Cause}); anything else counts as "expired". */
 function decisionOf(approval: unknown): { decision: "denied" | "expired"; reason: string } {
-  const value = (typeof approval === "object" && approval !== null ? approval : {}) as Record<string, unknown>;
+  const value = (typeof approval === "object" && approval !== null ? approval : {}) as Record<
+    string,
+    unknown
+  >;
   let reason = typeof value.Error === "string" ? value.Error : "no decision";
   try {
     const cause = JSON.parse(String(value.Cause ?? "{}")) as Record<string, unknown>;
@@ -358,13 +377,18 @@ function decisionOf(approval: unknown): { decision: "denied" | "expired"; reason
   } catch {
     // A timeout's cause is not JSON.
   }
-  return { decision: value.Error === "ApprovalDeniedError" ? "denied" : "expired", reason: redactBounded(reason, 500) };
+  return {
+    decision: value.Error === "ApprovalDeniedError" ? "denied" : "expired",
+    reason: redactBounded(reason, 500),
+  };
 }
 
 async function revert(deps: ExportChangeDependencies, input: ExportChangeInput): Promise<ChangeRecord> {
   const change = input.change;
   if (!change?.gate) {
-    throw new ValidationFailedError([{ field: "change.gate", problem: "is null; there is no surface change to revert" }]);
+    throw new ValidationFailedError([
+      { field: "change.gate", problem: "is null; there is no surface change to revert" },
+    ]);
   }
   const gateTests = deps.rules.gateTestChanges;
   const paths = [
@@ -396,11 +420,19 @@ async function revert(deps: ExportChangeDependencies, input: ExportChangeInput):
   return { ...measured.record, gate: null, approvedSurfaces: approved };
 }
 
-async function exportForDelivery(deps: ExportChangeDependencies, input: ExportChangeInput): Promise<ChangeExport> {
+async function exportForDelivery(
+  deps: ExportChangeDependencies,
+  input: ExportChangeInput,
+): Promise<ChangeExport> {
   const request = input.request as unknown as RepairRequest;
   const message = commitMessage(input.agent.summary, request, input.executionName);
   const subject = message.split("\n")[0] ?? "";
-  const output = await runScript(deps, input, "export", exportScript(input.workspace.revision, message, identity(request)));
+  const output = await runScript(
+    deps,
+    input,
+    "export",
+    exportScript(input.workspace.revision, message, identity(request)),
+  );
   const measured = measuredChange(output, measureContext(deps, input));
   if (output.values.get("empty") === "1") {
     await recordChange(deps, input, "export", measured);
@@ -416,7 +448,11 @@ async function exportForDelivery(deps: ExportChangeDependencies, input: ExportCh
   }
   const patch = await storePatch(deps, input, output, patchKey(input.executionName, "change"));
   await recordChange(deps, input, "export", measured, { patch, diffExcerpt: patch.excerpt });
-  logger.info("change exported", { patchSha256: patch.sha256, bytes: patch.bytes, files: measured.record.stats.files });
+  logger.info("change exported", {
+    patchSha256: patch.sha256,
+    bytes: patch.bytes,
+    files: measured.record.stats.files,
+  });
   return {
     patchKey: patch.key,
     patchSha256: patch.sha256,

@@ -107,7 +107,11 @@ export interface ReportDocument {
     /** Test files the agent added, changed or deleted (called out: "the agent changed 2 tests"). */
     readonly testFilesChanged: number;
     /** Surface changes a person refused, put back in the workspace. */
-    readonly reverted: readonly { readonly iteration: number; readonly decision: string; readonly paths: readonly string[] }[];
+    readonly reverted: readonly {
+      readonly iteration: number;
+      readonly decision: string;
+      readonly paths: readonly string[];
+    }[];
     readonly turns: readonly {
       readonly iteration: number;
       readonly summary: string;
@@ -315,7 +319,10 @@ function deliveryOf(
     };
   }
   if (facts.error?.Error === "SecretInChangeError") {
-    return { status: "blocked", reason: redactBounded(facts.error.Cause ?? "the patch holds a secret", 1000) };
+    return {
+      status: "blocked",
+      reason: redactBounded(facts.error.Cause ?? "the patch holds a secret", 1000),
+    };
   }
   const refusal = facts.deliveryRefusal;
   if (exported && refusal?.Error) {
@@ -351,8 +358,10 @@ function cell(text: string): string {
 function renderChanges(report: ReportDocument, lines: string[]): void {
   const { changes } = report;
   lines.push("## Changes", "");
-  if (!changes.measured) lines.push("No change was measured (no agent turn ran and nothing was exported).", "");
-  else if (changes.files.length === 0) lines.push("git measured no change against the prepared revision.", "");
+  if (!changes.measured)
+    lines.push("No change was measured (no agent turn ran and nothing was exported).", "");
+  else if (changes.files.length === 0)
+    lines.push("git measured no change against the prepared revision.", "");
   else {
     lines.push(
       `Measured by git against ${code((changes.baseRevision ?? "").slice(0, 12))}: ${changes.stats.files} file${changes.stats.files === 1 ? "" : "s"}, +${changes.stats.insertions} −${changes.stats.deletions}${changes.truncated ? " (list cut)" : ""}.`,
@@ -389,7 +398,10 @@ function renderChanges(report: ReportDocument, lines: string[]): void {
   lines.push("## Delivery", "");
   const { delivery, patch } = report;
   if (patch) {
-    lines.push(`Patch: [${cell(patch.key)}](${patch.uri}) (${patch.bytes} bytes, sha256 ${code(patch.sha256)})`, "");
+    lines.push(
+      `Patch: [${cell(patch.key)}](${patch.uri}) (${patch.bytes} bytes, sha256 ${code(patch.sha256)})`,
+      "",
+    );
   }
   const where = [
     delivery.branch ? `branch ${code(delivery.branch)}` : "",
@@ -400,13 +412,16 @@ function renderChanges(report: ReportDocument, lines: string[]): void {
     delivered: `Delivered (${delivery.mode ?? "patch"})${where.length > 0 ? `: ${where.join(", ")}` : ""}${delivery.alreadyDelivered ? " (found from an earlier attempt)" : ""}.`,
     denied: `Not delivered: the change was denied (${cell(delivery.reason ?? "")}).`,
     expired: `Not delivered: nobody approved the change in time (${cell(delivery.reason ?? "")}).`,
-    blocked: "Not delivered: the patch holds what looks like a secret (see the error above); it was not stored.",
+    blocked:
+      "Not delivered: the patch holds what looks like a secret (see the error above); it was not stored.",
     "not-attempted": "Not delivered: the repair did not reach delivery.",
     "nothing-to-deliver": "Nothing to deliver: the workspace matches the prepared revision.",
   };
   lines.push(statusLine[delivery.status], "");
   if (patch && patch.excerpt) {
-    const fence = "`".repeat(Math.max(3, ...(patch.excerpt.match(/`{3,}/g) ?? []).map((run) => run.length + 1)));
+    const fence = "`".repeat(
+      Math.max(3, ...(patch.excerpt.match(/`{3,}/g) ?? []).map((run) => run.length + 1)),
+    );
     lines.push("### Diff", "", `${fence}diff`, patch.excerpt.trimEnd(), fence, "");
     if (patch.excerptTruncated) lines.push(`_The diff is cut here; the whole patch is at ${patch.uri}._`, "");
   }

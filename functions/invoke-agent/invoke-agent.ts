@@ -253,7 +253,8 @@ async function buildInvocation(store: ArtifactStore, input: InvokeAgentInput): P
       record.kind === "agent-turn"
         ? {
             summary:
-              redactBounded(record.summary, PREVIOUS_ATTEMPTS.summaryChars) + (refusals.get(record.iteration) ?? ""),
+              redactBounded(record.summary, PREVIOUS_ATTEMPTS.summaryChars) +
+              (refusals.get(record.iteration) ?? ""),
             commands: record.proposedCommands
               .slice(0, PREVIOUS_ATTEMPTS.commands)
               .map((p) => redactBounded(p.command, PREVIOUS_ATTEMPTS.commandChars)),

@@ -115,7 +115,10 @@ export const changeRecordSchema = z.object({
   internalsChanged: z.boolean().optional(),
   patchKey: z.string().optional(),
   patchUri: z.string().optional(),
-  patchSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  patchSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   patchBytes: z.number().int().min(0).optional(),
   commit: z.string().optional(),
   /** export: the start of the patch for the report (redacted, bounded; the whole patch is at patchKey). */

@@ -88,7 +88,9 @@ export function trustedGitPrelude(): string {
 /** A revision the scripts may embed: a full object id (sha1 or sha256), nothing else. */
 export function assertObjectId(value: string, field: string): string {
   if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value)) {
-    throw new Error(`${field} must be a full hexadecimal object id, got ${JSON.stringify(value.slice(0, 80))}`);
+    throw new Error(
+      `${field} must be a full hexadecimal object id, got ${JSON.stringify(value.slice(0, 80))}`,
+    );
   }
   return value;
 }
@@ -103,7 +105,7 @@ export function assertObjectId(value: string, field: string): string {
 export function isolatedRepository(base: string): string {
   const revision = assertObjectId(base, "baseRevision");
   return [
-    'ws=$(pwd -P)',
+    "ws=$(pwd -P)",
     '[ -d "$ws/.git/objects" ] || { echo "repair: $ws/.git/objects is missing" >&2; exit 96; }',
     'scratch=$(mktemp -d "${TMPDIR:-/tmp}/repair-git.XXXXXXXX")',
     "trap 'rm -rf -- \"$scratch\"' EXIT",
@@ -157,7 +159,7 @@ export const INTERNALS_DESCRIPTION =
 export function internalsDigestScript(): string {
   return [
     "internals=$( {",
-    "  for f in .git/config .git/info/attributes .git/info/exclude; do [ -f \"$f\" ] && sha256sum -- \"$f\"; done",
+    '  for f in .git/config .git/info/attributes .git/info/exclude; do [ -f "$f" ] && sha256sum -- "$f"; done',
     "  for d in .git/hooks node_modules/.bin .venv/bin venv/bin env/bin; do",
     '    [ -d "$d" ] && find "$d" -maxdepth 1 \\( -type f -o -type l \\) ! -name "*.sample" -printf "%p %m %l\\n" 2>/dev/null',
     '    [ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name "*.sample" -exec sha256sum -- {} + 2>/dev/null',

@@ -3,7 +3,11 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHANGE_FLAGS_MAX, measuredChange, parseScriptOutput } from "../../functions/lib/change/change-record.ts";
+import {
+  CHANGE_FLAGS_MAX,
+  measuredChange,
+  parseScriptOutput,
+} from "../../functions/lib/change/change-record.ts";
 import { DEFAULT_CHANGE_RULES } from "../../functions/lib/change/change-rules.ts";
 import { exportScript } from "../../functions/lib/change/change-scripts.ts";
 import { scanPatchForSecrets } from "../../functions/lib/change/patch-scan.ts";
@@ -39,7 +43,11 @@ export async function changeBenchRows(options: { rounds?: number } = {}): Promis
     const base = git("rev-parse", "HEAD");
     await writeFile(join(root, "data.js"), Array.from({ length: lines }, (_, i) => line(i, "new")).join(""));
 
-    const script = exportScript(base, "Bench change\n", { name: "b", email: "b@e", date: "2026-12-02T00:00:00Z" });
+    const script = exportScript(base, "Bench change\n", {
+      name: "b",
+      email: "b@e",
+      date: "2026-12-02T00:00:00Z",
+    });
     const exportTimes: number[] = [];
     const diffTimes: number[] = [];
     let exported: ChangeExport | undefined;

@@ -151,7 +151,13 @@ describe("the change leaves the session as a reviewed patch", () => {
     expect(result.status).toBe("SUCCEEDED");
     expect((result.output as { workspace: { resumed: boolean } }).workspace.resumed).toBe(true);
     expect(statesEntered(result)).toContain("Export the change");
-    for (const marker of ["post-checkout", "reference-transaction", "pre-auto-gc", "post-index-change", "fsmonitor"]) {
+    for (const marker of [
+      "post-checkout",
+      "reference-transaction",
+      "pre-auto-gc",
+      "post-index-change",
+      "fsmonitor",
+    ]) {
       expect(await exists(join(storage, `planted-${marker}-ran`)), marker).toBe(false);
     }
     // Resume rewrote the config the agent could have planted
@@ -190,9 +196,9 @@ describe("the change leaves the session as a reviewed patch", () => {
       "Change holds a secret",
     ]);
     expect(states).not.toContain("Wait for approval of the change");
-    expect(await exists(join(harness.dataDir, "artifacts/runs", result.executionName, "changes/change.patch"))).toBe(
-      false,
-    );
+    expect(
+      await exists(join(harness.dataDir, "artifacts/runs", result.executionName, "changes/change.patch")),
+    ).toBe(false);
     expect(branches(path)).toBe("");
     const reportText = await readFile(
       join(harness.dataDir, "artifacts/runs", result.executionName, "report.json"),

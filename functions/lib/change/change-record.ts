@@ -96,7 +96,9 @@ function parseRaw(bytes: Buffer): RawEntry[] {
 }
 
 /** `ins\tdel\tpath\0` or, for renames, `ins\tdel\t\0old\0new\0` (git diff --numstat -z); "-" means binary. */
-function parseNumstat(bytes: Buffer): Map<string, { binary: boolean; insertions: number; deletions: number }> {
+function parseNumstat(
+  bytes: Buffer,
+): Map<string, { binary: boolean; insertions: number; deletions: number }> {
   const fields = bytes.toString("utf8").split("\0");
   const stats = new Map<string, { binary: boolean; insertions: number; deletions: number }>();
   for (let i = 0; i < fields.length; ) {
@@ -164,7 +166,8 @@ export function measuredChange(output: ScriptOutput, context: MeasureContext): M
   for (const entry of entries) {
     const stat = stats.get(entry.path) ?? { binary: false, insertions: 0, deletions: 0 };
     const surface = surfaceOf(entry, rules, manifests);
-    const testFile = isTestFile(entry.path, rules) || (entry.oldPath ? isTestFile(entry.oldPath, rules) : false);
+    const testFile =
+      isTestFile(entry.path, rules) || (entry.oldPath ? isTestFile(entry.oldPath, rules) : false);
     const protectedRule =
       matchingRule(entry.path, rules.protectedPaths) ??
       (entry.oldPath ? matchingRule(entry.oldPath, rules.protectedPaths) : undefined);

@@ -172,7 +172,9 @@ export const DEFAULT_CHANGE_RULES: ChangeRules = {
 
 const pathRuleSchema = z.object({ pattern: z.string().min(1).max(300), reason: z.string().min(1).max(100) });
 const listEdit = <T extends z.ZodType>(item: T) =>
-  z.object({ add: z.array(item).max(200).optional(), remove: z.array(z.string()).max(200).optional() }).strict();
+  z
+    .object({ add: z.array(item).max(200).optional(), remove: z.array(z.string()).max(200).optional() })
+    .strict();
 
 const repositoryRulesSchema = z
   .object({
@@ -186,7 +188,10 @@ const repositoryRulesSchema = z
 export type RepositoryChangeRules = z.infer<typeof repositoryRulesSchema>;
 
 /** The rules for one repository: the defaults edited by `CHANGE_RULES[repoName]` (add, then remove by pattern). */
-export function changeRulesFor(repoName: string, raw: string | undefined = process.env.CHANGE_RULES): ChangeRules {
+export function changeRulesFor(
+  repoName: string,
+  raw: string | undefined = process.env.CHANGE_RULES,
+): ChangeRules {
   if (!raw?.trim()) return DEFAULT_CHANGE_RULES;
   let all: unknown;
   try {

@@ -55,12 +55,9 @@ function measurementLines(base: string): string[] {
 /** Measures the change since `base`: nothing in the workspace is modified. */
 export function measureScript(base: string): string {
   const revision = assertObjectId(base, "baseRevision");
-  return [
-    "set -eu",
-    trustedGitPrelude(),
-    isolatedRepository(revision),
-    ...measurementLines(revision),
-  ].join("\n");
+  return ["set -eu", trustedGitPrelude(), isolatedRepository(revision), ...measurementLines(revision)].join(
+    "\n",
+  );
 }
 
 /**
@@ -83,7 +80,7 @@ export function exportScript(base: string, message: string, identity: CommitIden
     trustedGitPrelude(),
     isolatedRepository(revision),
     ...measurementLines(revision),
-    'tree=$(git write-tree)',
+    "tree=$(git write-tree)",
     `if [ "$tree" = "$(git rev-parse ${revision}^{tree})" ]; then echo 'empty=1'; exit 0; fi`,
     `printf '%s' ${shellQuote(Buffer.from(message, "utf8").toString("base64"))} | base64 -d > "$scratch/message"`,
     `commit=$(${env} git commit-tree "$tree" -p ${revision} -F "$scratch/message")`,

@@ -39,13 +39,15 @@ describe("change rules (execution surfaces, protected paths, test files)", () =>
 
   it("treats package.json as a surface only when what runs changed", () => {
     const before = JSON.stringify({ name: "x", scripts: { test: "node --test" }, dependencies: { a: "1" } });
-    expect(manifestRunsCode(before, JSON.stringify({ ...JSON.parse(before), dependencies: { a: "2" } }))).toBe(
-      false,
-    );
-    expect(manifestRunsCode(before, JSON.stringify({ ...JSON.parse(before), scripts: { test: "exit 0" } }))).toBe(
+    expect(
+      manifestRunsCode(before, JSON.stringify({ ...JSON.parse(before), dependencies: { a: "2" } })),
+    ).toBe(false);
+    expect(
+      manifestRunsCode(before, JSON.stringify({ ...JSON.parse(before), scripts: { test: "exit 0" } })),
+    ).toBe(true);
+    expect(manifestRunsCode(before, JSON.stringify({ ...JSON.parse(before), jest: { bail: true } }))).toBe(
       true,
     );
-    expect(manifestRunsCode(before, JSON.stringify({ ...JSON.parse(before), jest: { bail: true } }))).toBe(true);
     expect(manifestRunsCode(before, "{ not json")).toBe(true);
   });
 
@@ -61,9 +63,9 @@ describe("change rules (execution surfaces, protected paths, test files)", () =>
     expect(matchingRule("build.sh", rules.surfaces)).toBeUndefined();
     expect(rules.gateTestChanges).toBe(true);
     expect(changeRulesFor("other", raw)).toBe(DEFAULT_CHANGE_RULES);
-    expect(() => changeRulesFor("app", JSON.stringify({ app: { surfaces: { add: [{ pattern: "x" }] } } }))).toThrow(
-      /CHANGE_RULES\.app\.surfaces\.add\.0\.reason/,
-    );
+    expect(() =>
+      changeRulesFor("app", JSON.stringify({ app: { surfaces: { add: [{ pattern: "x" }] } } })),
+    ).toThrow(/CHANGE_RULES\.app\.surfaces\.add\.0\.reason/);
     expect(() => changeRulesFor("app", "[1]")).toThrow(ValidationFailedError);
   });
 });
@@ -101,7 +103,9 @@ describe("the patch's secret scan", () => {
     expect(scanPatchForSecrets(text).map((f) => f.kind)).toEqual(["private-key"]);
     const token = `ghp_${"a".repeat(36)}`;
     const message = Buffer.from(`Subject: [PATCH] use ${token}\n\n---\n`, "latin1");
-    expect(scanPatchForSecrets(message)).toEqual([{ kind: "github-token", path: "(commit message)", line: 1 }]);
+    expect(scanPatchForSecrets(message)).toEqual([
+      { kind: "github-token", path: "(commit message)", line: 1 },
+    ]);
   });
 
   it("ignores a secret the change removes, and reads non-UTF-8 bytes without missing one", () => {

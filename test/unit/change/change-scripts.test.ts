@@ -50,7 +50,10 @@ describe("measure, export and revert scripts (real bash and git)", () => {
     await writeFile(join(ws, "src/app.js"), "export const a = 1;\n");
     await writeFile(join(ws, "src/old.js"), "export const old = 1;\n");
     await writeFile(join(ws, "gone.txt"), "bye\n");
-    await writeFile(join(ws, "package.json"), JSON.stringify({ name: "x", scripts: { test: "node --test" } }));
+    await writeFile(
+      join(ws, "package.json"),
+      JSON.stringify({ name: "x", scripts: { test: "node --test" } }),
+    );
     await writeFile(join(ws, "test.sh"), "echo test\n");
     git(ws, "add", "-A");
     git(ws, "commit", "--quiet", "-m", "base");
@@ -145,7 +148,14 @@ describe("measure, export and revert scripts (real bash and git)", () => {
     expect(git(join(root, "am"), "log", "-1", "--format=%s")).toBe("Fix app");
     // The same change exports to the same bytes (dates from the request, no signature)
     const again = parseScriptOutput(
-      run(ws, exportScript(base, "Fix app\n\nThe body.\n", { name: "agentcore-repair", email: "r@e", date: "2026-12-02T10:00:00Z" })),
+      run(
+        ws,
+        exportScript(base, "Fix app\n\nThe body.\n", {
+          name: "agentcore-repair",
+          email: "r@e",
+          date: "2026-12-02T10:00:00Z",
+        }),
+      ),
     );
     expect(again.values.get("patch")).toBe(output.values.get("patch"));
     for (const marker of ["hook", "fsmonitor", "filter", "external-diff", "textconv"]) {
@@ -158,7 +168,14 @@ describe("measure, export and revert scripts (real bash and git)", () => {
     git(root, "clone", "--quiet", ws, clean);
 
     const output = parseScriptOutput(
-      run(clean, exportScript(git(clean, "rev-parse", "HEAD"), "x", { name: "a", email: "a@e", date: "2026-12-02T10:00:00Z" })),
+      run(
+        clean,
+        exportScript(git(clean, "rev-parse", "HEAD"), "x", {
+          name: "a",
+          email: "a@e",
+          date: "2026-12-02T10:00:00Z",
+        }),
+      ),
     );
 
     expect(output.values.get("empty")).toBe("1");
