@@ -1,3 +1,4 @@
+import { parseEgressMode } from "./constructs/egress.ts";
 import type { RepairStackProps } from "./stack.ts";
 
 /**
@@ -111,6 +112,10 @@ export function readAppSettings(read: ContextReader): AppSettings {
   const alarmEmails = optionalList(read, "alarmEmails");
   const retainData = optionalBoolean(read, "retainData");
   const configureApiGatewayAccountRole = optionalBoolean(read, "configureApiGatewayAccountRole");
+  const egressText = optionalString(read, "egress");
+  const egress = egressText !== undefined ? parseEgressMode(egressText) : undefined;
+  const egressAllowList = optionalList(read, "egressAllowList");
+  const allowAnyModel = optionalBoolean(read, "allowAnyModel");
 
   return {
     stackName: optionalString(read, "stackName") ?? "AgentCoreRepair",
@@ -121,6 +126,9 @@ export function readAppSettings(read: ContextReader): AppSettings {
         ...(mountPath ? { mountPath } : {}),
         ...(agentModelArns ? { agentModelArns } : {}),
         ...(agentModelId ? { agentModelId } : {}),
+        ...(egress ? { egress } : {}),
+        ...(egressAllowList ? { egressAllowList } : {}),
+        ...(allowAnyModel !== undefined ? { allowAnyModel } : {}),
       },
       ...(commandTimeoutSeconds !== undefined ? { commandTimeoutSeconds } : {}),
       ...(approvalTtlSeconds !== undefined ? { approvalTtlSeconds } : {}),

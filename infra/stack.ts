@@ -15,11 +15,14 @@ import {
 } from "./constructs/approval-api.ts";
 import { ArtifactBucket } from "./constructs/artifact-bucket.ts";
 import { DeliveryCredential, type RepositoryDeliverySettings } from "./constructs/delivery-credential.ts";
+import { EGRESS_BLOCKS, egressCostAtRest } from "./constructs/egress.ts";
 import { RepairAlarms } from "./constructs/repair-alarms.ts";
+import { RepairAudit } from "./constructs/repair-audit.ts";
 import { RepairFunction } from "./constructs/repair-function.ts";
 import { RepairStateMachine } from "./constructs/repair-state-machine.ts";
 import { RepairTables } from "./constructs/repair-tables.ts";
 import { RepairTriggers } from "./constructs/repair-triggers.ts";
+import { acknowledgePrefixListLookup } from "./constructs/session-network.ts";
 import { StartApi } from "./constructs/start-api.ts";
 import {
   assertCommandTimeout,
@@ -166,6 +169,7 @@ export class RepairStack extends Stack {
   readonly tables: RepairTables;
   readonly artifacts: ArtifactBucket;
   readonly alarms: RepairAlarms;
+  readonly audit: RepairAudit;
   readonly notifications: ApprovalNotifications;
   /** The repository write credential, readable by deliver-change alone. */
   readonly delivery: DeliveryCredential;
@@ -365,6 +369,8 @@ export class RepairStack extends Stack {
       ...(props.alarmEmails ? { alarmEmails: props.alarmEmails } : {}),
     });
 
+    this.audit = this.addAudit(all);
+
     this.acknowledgeTracingWildcards(all);
 
     new CfnOutput(this, "StartApiUrl", {
@@ -451,6 +457,35 @@ export class RepairStack extends Stack {
     artifacts.grantReadLedger(finalize);
     artifacts.grantWriteRuns(finalize);
     this.runtime.grantStopSession(finalize);
+  }
+
+  /** Approval-denial and refused-egress alarms, the dashboard, and what the session's network costs and blocks. */
+  private addAudit(all: Readonly<Record<TaskName, RepairFunction>>): RepairAudit {
+    const network = this.runtime.network;
+    const audit = new RepairAudit(this, "Audit", {
+      stateMachine: this.stateMachine.stateMachine,
+      approvalApiLogs: all["approval-api"].logGroup,
+      invokeAgent: all["invoke-agent"].function,
+      alarmTopic: this.alarms.topic,
+      ...(network?.refusedEgress ? { refusedEgress: network.refusedEgress } : {}),
+    });
+    const egress = this.runtime.egress;
+    if (egress) {
+      const cost = egressCostAtRest(
+        egress,
+        network?.interfaceEndpointCount ?? 0,
+        network?.availabilityZones ?? 0,
+      );
+      new CfnOutput(this, "SessionEgress", { value: egress, description: EGRESS_BLOCKS[egress] });
+      new CfnOutput(this, "SessionEgressMonthlyCostAtRest", {
+        value: `${cost.monthlyUsd.toFixed(2)} USD`,
+        description:
+          `us-east-1 list prices, no traffic: ${cost.interfaceEndpoints} interface endpoint-AZs, ` +
+          `${cost.natGateways} NAT gateway, ${cost.firewallEndpoints} firewall endpoint (infra/README.md)`,
+      });
+    }
+    if (network) acknowledgePrefixListLookup(this);
+    return audit;
   }
 
   /** Lambda's active tracing adds X-Ray actions on `*` to every function role. */

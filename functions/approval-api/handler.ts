@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import {
   approvalEnvironment,
   ledgerStoreFromEnvironment,
@@ -6,7 +6,8 @@ import {
 } from "../lib/approvals/approval-dependencies.ts";
 import { parseApprovers } from "../lib/approvals/approvers.ts";
 import { awsErrorName } from "../lib/approvals/aws-failure.ts";
-import { bindInvocationKeys, flushMetrics, logger } from "../lib/observability.ts";
+import { observeInvocation } from "../lib/define-task.ts";
+import { logger } from "../lib/observability.ts";
 import {
   type ApprovalApiDependencies,
   type ApprovalApiRequest,
@@ -86,7 +87,7 @@ export function toApprovalApiRequest(event: APIGatewayProxyEvent): ApprovalApiRe
 /** An approval-api Lambda handler; `overrides` replace what the environment would provide (local mode, tests). */
 export function createApprovalApiHandler(
   overrides: Partial<ApprovalApiDependencies> = {},
-): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+): (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult> {
   let dependencies: ApprovalApiDependencies | undefined;
   const resolve = (): ApprovalApiDependencies => {
     if (dependencies) return dependencies;
@@ -106,34 +107,32 @@ export function createApprovalApiHandler(
     return dependencies;
   };
 
-  return async (event) => {
-    try {
-      bindInvocationKeys({});
-      const page = await handleApprovalRequest(resolve(), toApprovalApiRequest(event));
-      return {
-        statusCode: page.statusCode,
-        headers: {
-          ...APPROVAL_RESPONSE_HEADERS,
-          ...(page.contentType ? { "Content-Type": page.contentType } : {}),
-          ...(page.allow ? { Allow: page.allow } : {}),
-        },
-        body: page.html,
-      };
-    } catch (error) {
-      // Only the name: nothing here should carry a token, and nothing is allowed to risk it.
-      logger.error("approval-api failed", { errorName: awsErrorName(error) });
-      return {
-        statusCode: 503,
-        headers: { ...APPROVAL_RESPONSE_HEADERS, "Retry-After": "30" },
-        body: renderMessagePage({
-          title: "Try again shortly",
-          message: "The approval service could not answer. If you were deciding, nothing was decided yet.",
-        }),
-      };
-    } finally {
-      flushMetrics();
-    }
-  };
+  return (event, context) =>
+    observeInvocation("approval-api", context, async () => {
+      try {
+        const page = await handleApprovalRequest(resolve(), toApprovalApiRequest(event));
+        return {
+          statusCode: page.statusCode,
+          headers: {
+            ...APPROVAL_RESPONSE_HEADERS,
+            ...(page.contentType ? { "Content-Type": page.contentType } : {}),
+            ...(page.allow ? { Allow: page.allow } : {}),
+          },
+          body: page.html,
+        };
+      } catch (error) {
+        // Only the name: nothing here should carry a token, and nothing is allowed to risk it.
+        logger.error("approval-api failed", { errorName: awsErrorName(error) });
+        return {
+          statusCode: 503,
+          headers: { ...APPROVAL_RESPONSE_HEADERS, "Retry-After": "30" },
+          body: renderMessagePage({
+            title: "Try again shortly",
+            message: "The approval service could not answer. If you were deciding, nothing was decided yet.",
+          }),
+        };
+      }
+    });
 }
 
 export const handler = createApprovalApiHandler();

@@ -1,20 +1,18 @@
-import type { FinalReport } from "../lib/contracts.ts";
-import { bindInvocationKeys, flushMetrics, logger } from "../lib/observability.ts";
+import { agentCoreClient } from "../lib/agentcore-client.ts";
+import { defineTask } from "../lib/define-task.ts";
 import { taskDependencies } from "../lib/task-dependencies.ts";
-import { parseTaskInput } from "../lib/task-input.ts";
-import { finalize, finalizeInputSchema } from "./finalize.ts";
+import { type FinalizeDependencies, finalize, finalizeInputSchema } from "./finalize.ts";
 
 /** Lambda entry: parse the state, write the report, stop the session, return the FinalReport. */
-export const handler = async (event: unknown): Promise<FinalReport> => {
-  try {
-    const input = parseTaskInput(finalizeInputSchema, event);
-    bindInvocationKeys({ executionName: input.executionName, sessionId: input.request.sessionId });
-    const { agentCore, store } = taskDependencies();
-    return await finalize({ agentCore, store }, input);
-  } catch (error) {
-    logger.error("finalize failed", error as Error);
-    throw error;
-  } finally {
-    flushMetrics();
-  }
-};
+export const createHandler = defineTask({
+  name: "finalize",
+  input: finalizeInputSchema,
+  dependencies: (overrides: Partial<FinalizeDependencies>): FinalizeDependencies => ({
+    agentCore: overrides.agentCore ?? agentCoreClient(),
+    store: overrides.store ?? taskDependencies().store,
+    ...overrides,
+  }),
+  run: (dependencies, input) => finalize(dependencies, input),
+});
+
+export const handler = createHandler();

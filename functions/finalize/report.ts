@@ -20,6 +20,7 @@ export interface ReportFacts {
     readonly digest?: {
       readonly tool?: string;
       readonly failingTests?: readonly string[];
+      readonly failingCount?: number;
       readonly firstErrors?: readonly string[];
     };
   };
@@ -88,6 +89,15 @@ export interface ReportDocument {
     readonly tool?: string;
     readonly failingTests: readonly string[];
     readonly firstErrors: readonly string[];
+    /** How many tests failed in all (failingTests names the first few). */
+    readonly failingCount?: number;
+  };
+  /** What the first validation that failed reported (from the ledger): the starting point of the repair. */
+  readonly failingAtStart?: {
+    readonly iteration: number;
+    readonly tool: string;
+    readonly failingCount: number;
+    readonly failingTests: readonly string[];
   };
   readonly error?: { readonly name: string; readonly cause: string };
   readonly workspace?: {
@@ -147,6 +157,16 @@ export interface ReportDocument {
     readonly agentDurationMs: number;
   };
   readonly unreadableLedgerEntries: readonly string[];
+}
+
+function failingAtStart(ledger: LedgerContents): Pick<ReportDocument, "failingAtStart"> {
+  for (const record of ledger.records) {
+    if (record.kind === "command" && record.purpose === "validation" && record.failure) {
+      const { tool, failingCount, failingTests } = record.failure;
+      return { failingAtStart: { iteration: record.iteration, tool, failingCount, failingTests } };
+    }
+  }
+  return {};
 }
 
 function describeSource(source: RepositorySource): string {
@@ -253,9 +273,13 @@ export function buildReport(facts: ReportFacts): ReportDocument {
             firstErrors: (facts.verdict.digest?.firstErrors ?? [])
               .slice(0, 10)
               .map((e) => redactBounded(e, 1000)),
+            ...(typeof facts.verdict.digest?.failingCount === "number"
+              ? { failingCount: facts.verdict.digest.failingCount }
+              : {}),
           },
         }
       : {}),
+    ...failingAtStart(ledger),
     ...(facts.error
       ? {
           error: {
@@ -459,8 +483,27 @@ export function renderMarkdown(report: ReportDocument): string {
     `| Agent turns | ${report.totals.agentTurns} (${formatDuration(report.totals.agentDurationMs)}) |`,
     "",
   );
+  if (report.failingAtStart) {
+    const start = report.failingAtStart;
+    const more = start.failingCount - start.failingTests.length;
+    lines.push("## Failing at the start", "");
+    lines.push(
+      `${start.failingCount} failing test(s) in all (${start.tool}, iteration ${start.iteration}).`,
+      "",
+    );
+    for (const test of start.failingTests) lines.push(`- ${code(test)}`);
+    if (more > 0) lines.push(`- … and ${more} more`);
+    if (start.failingTests.length > 0) lines.push("");
+  }
   if (report.finalVerdict) {
     lines.push("## Final validation", "");
+    if (report.finalVerdict.outcome === "passed" && report.failingAtStart)
+      lines.push(
+        `Validation passes at the end: the ${report.failingAtStart.failingCount} test(s) failing at the start pass.`,
+        "",
+      );
+    if (report.finalVerdict.outcome !== "passed" && report.finalVerdict.failingCount !== undefined)
+      lines.push(`${report.finalVerdict.failingCount} failing test(s) in all at the end.`, "");
     lines.push(
       `${report.finalVerdict.outcome}, exit code ${report.finalVerdict.exitCode}${report.finalVerdict.tool ? ` (${report.finalVerdict.tool})` : ""}.`,
       "",

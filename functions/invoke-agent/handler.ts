@@ -1,24 +1,18 @@
-import type { Context } from "aws-lambda";
-import type { AgentTurn } from "../lib/contracts.ts";
-import { bindInvocationKeys, flushMetrics, logger } from "../lib/observability.ts";
+import { defineTask } from "../lib/define-task.ts";
 import { taskDependencies } from "../lib/task-dependencies.ts";
-import { parseTaskInput } from "../lib/task-input.ts";
-import { invokeAgent, invokeAgentInputSchema } from "./invoke-agent.ts";
+import { type InvokeAgentDependencies, invokeAgent, invokeAgentInputSchema } from "./invoke-agent.ts";
+
+type Dependencies = Omit<InvokeAgentDependencies, "remainingTimeMs">;
 
 /** Lambda entry: parse the state, ask the agent for its next turn, return the AgentTurn. */
-export const handler = async (event: unknown, context: Context): Promise<AgentTurn> => {
-  try {
-    const input = parseTaskInput(invokeAgentInputSchema, event);
-    bindInvocationKeys({ executionName: input.executionName, sessionId: input.request.sessionId });
+export const createHandler = defineTask({
+  name: "invoke-agent",
+  input: invokeAgentInputSchema,
+  dependencies: (overrides: Partial<Dependencies>): Dependencies => {
     const { config, agentCore, store } = taskDependencies();
-    return await invokeAgent(
-      { agentCore, store, config, remainingTimeMs: () => context.getRemainingTimeInMillis() },
-      input,
-    );
-  } catch (error) {
-    logger.error("invoke-agent failed", error as Error);
-    throw error;
-  } finally {
-    flushMetrics();
-  }
-};
+    return { config, agentCore, store, ...overrides };
+  },
+  run: (dependencies, input, { remainingTimeMs }) => invokeAgent({ ...dependencies, remainingTimeMs }, input),
+});
+
+export const handler = createHandler();

@@ -76,5 +76,13 @@ export function createAgentCoreClient(config: BedrockAgentCoreClientConfig = {})
   return client;
 }
 
-/** The one client of this Lambda container, traced (X-Ray subsegments per call). */
-export const agentCoreClient: BedrockAgentCoreClient = tracer.captureAWSv3Client(createAgentCoreClient());
+let containerClient: BedrockAgentCoreClient | undefined;
+
+/**
+ * The one client of this Lambda container, traced (X-Ray subsegments per call), built on first use: importing a
+ * constant from this module builds nothing.
+ */
+export function agentCoreClient(): BedrockAgentCoreClient {
+  containerClient ??= tracer.captureAWSv3Client(createAgentCoreClient());
+  return containerClient;
+}

@@ -1,3 +1,4 @@
+import { classifyAwsFailure, isNetworkError } from "./aws-failure-class.ts";
 import {
   AgentError,
   CommandStreamBrokenError,
@@ -30,23 +31,6 @@ export interface ErrorContext {
 }
 
 const MESSAGE_LIMIT = 500;
-
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_SOCKET",
-]);
-
-const NETWORK_NAMES = new Set(["TimeoutError", "RequestTimeout", "AbortError", "NetworkingError"]);
-
-const NETWORK_MESSAGES = [/\baborted\b/i, /socket hang up/i, /Truncated event message/i, /premature close/i];
 
 interface ErrorFacts {
   readonly name: string;
@@ -81,22 +65,6 @@ function factsOf(error: unknown): ErrorFacts {
   };
 }
 
-/**
- * True when `error` is a connection or timeout failure of the HTTP layer (no service answer). Shared with the other
- * AWS clients' error mappings (S3, Lambda) so every client treats the network the same way.
- */
-export function isNetworkError(error: unknown): boolean {
-  return isNetworkFailure(factsOf(error));
-}
-
-function isNetworkFailure(facts: ErrorFacts): boolean {
-  return (
-    (facts.code !== undefined && NETWORK_CODES.has(facts.code)) ||
-    NETWORK_NAMES.has(facts.name) ||
-    NETWORK_MESSAGES.some((pattern) => pattern.test(facts.message))
-  );
-}
-
 /** Maps an SDK (or network) error to a named RepairError. A RepairError passes through unchanged. */
 export function toRepairError(error: unknown, context: ErrorContext): RepairError {
   if (error instanceof RepairError) return error;
@@ -119,10 +87,6 @@ export function toRepairError(error: unknown, context: ErrorContext): RepairErro
   }
 
   switch (facts.name) {
-    case "ThrottlingException":
-    case "ThrottledException":
-    case "TooManyRequestsException":
-      return new ThrottledError(message, details, options);
     case "ServiceQuotaExceededException":
       // Usually concurrent-session or rate quotas that clear as other sessions end: back off like a throttle.
       return new ThrottledError(message, { ...details, quota: true }, options);
@@ -151,25 +115,22 @@ export function toRepairError(error: unknown, context: ErrorContext): RepairErro
       return context.operation === "InvokeAgentRuntime"
         ? new AgentError(`the agent failed: ${message}`, details, options)
         : new PlatformError(message, details, options);
-    case "InternalServerException":
-    case "ServiceException":
-    case "ServiceUnavailableException":
-      return new TransientError(message, details, options);
   }
 
-  if (isNetworkFailure(facts)) {
+  const kind = classifyAwsFailure(error);
+  if (kind === "throttled") return new ThrottledError(message, details, options);
+  if (isNetworkError(error)) {
     if (context.phase === "stream" && context.operation === "InvokeAgentRuntime") {
       return new AgentError(`the agent's reply broke off: ${message}`, details, options);
     }
     return new TransientError(message, details, options);
   }
+  if (kind === "transient") return new TransientError(message, details, options);
   const status = facts.status;
-  if (status === 429) return new ThrottledError(message, details, options);
   if (status === 409) return new SessionBusyError(message, details, options);
   if (status === 404) return new SessionNotFoundError(message, details, options);
   if (status === 400) {
     return new ValidationFailedError([{ field: context.operation, problem: message }], options);
   }
-  if (status !== undefined && status >= 500) return new TransientError(message, details, options);
   return new PlatformError(message, details, options);
 }

@@ -1,8 +1,4 @@
-import type { S3Client } from "@aws-sdk/client-s3";
-import type { ArtifactLocation } from "./config.ts";
 import { ValidationFailedError } from "./errors.ts";
-import { LocalArtifactStore } from "./local-artifact-store.ts";
-import { S3ArtifactStore } from "./s3-artifact-store.ts";
 
 /**
  * Where full command output, ledger records and reports live: S3 in AWS, a directory locally. Keys are relative
@@ -59,22 +55,4 @@ export function assertArtifactPrefix(prefix: string): string {
   if (prefix === "") return prefix;
   assertArtifactKey(prefix.endsWith("/") ? prefix.slice(0, -1) : prefix, "artifactPrefix");
   return prefix;
-}
-
-export interface ArtifactStoreDependencies {
-  /** Needed for the S3 location. */
-  readonly s3?: S3Client;
-}
-
-export function createArtifactStore(
-  location: ArtifactLocation,
-  deps: ArtifactStoreDependencies = {},
-): ArtifactStore {
-  if (location.kind === "local") return new LocalArtifactStore(location.directory);
-  if (!deps.s3) {
-    throw new ValidationFailedError([
-      { field: "s3", problem: "an S3 client is required for an S3 artifact store" },
-    ]);
-  }
-  return new S3ArtifactStore(deps.s3, location.bucket, location.prefix);
 }

@@ -4,8 +4,9 @@ import {
   type InvokeAgentRuntimeCommandCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore";
 import { assertSessionId } from "./agentcore-client.ts";
-import { isNetworkError, toRepairError } from "./agentcore-errors.ts";
+import { toRepairError } from "./agentcore-errors.ts";
 import type { ArtifactStore, ArtifactWriter } from "./artifact-store.ts";
+import { isNetworkError } from "./aws-failure-class.ts";
 import { commandHash } from "./command-hash.ts";
 import type { CommandOutcome, CommandPurpose } from "./contracts.ts";
 import {
@@ -16,7 +17,8 @@ import {
   TransientError,
   ValidationFailedError,
 } from "./errors.ts";
-import { appendLedger, LEDGER_COMMAND_MAX } from "./ledger.ts";
+import { FailureDigestBuilder } from "./failure-digest/failure-digest.ts";
+import { appendLedger, LEDGER_COMMAND_MAX, LEDGER_FAILING_TESTS_MAX } from "./ledger.ts";
 import { logger, recordCommandMetrics, recordThrottle } from "./observability.ts";
 import { redactBounded } from "./redaction.ts";
 import { commandOutputKey } from "./run-artifacts.ts";
@@ -69,6 +71,12 @@ export interface CommandRun {
   readonly detached?: boolean;
   /** Return stdout exactly as it arrived (see CollectOptions.captureStdoutChars); more is a PlatformError. */
   readonly captureStdoutChars?: number;
+  /**
+   * Read every line of the output for a failure digest while it streams (validation commands); the workspace path
+   * makes the locations relative. The outcome's `failure` is then the digest, whatever the exit code (a detached
+   * run's output is read by a command of its own, whose exit code is not the run's).
+   */
+  readonly failureDigest?: { readonly workspacePath: string };
 }
 
 export function validateCommandSize(script: string, field = "command"): void {
@@ -145,6 +153,9 @@ export async function runCommandInSession(
     throw mapped;
   }
 
+  const failure = run.failureDigest
+    ? new FailureDigestBuilder({ workspacePath: run.failureDigest.workspacePath })
+    : undefined;
   let collected: CollectedCommand;
   try {
     collected = await collectCommandStream(response.stream, {
@@ -152,6 +163,7 @@ export async function runCommandInSession(
       tailBytes: deps.digest.tailBytes,
       ...(writer ? { sink: writer } : {}),
       ...(run.captureStdoutChars !== undefined ? { captureStdoutChars: run.captureStdoutChars } : {}),
+      ...(failure ? { reader: failure } : {}),
     });
   } catch (error) {
     if (error instanceof CommandStreamBrokenError) {
@@ -187,6 +199,7 @@ export async function runCommandInSession(
     stdout: collected.stdout,
     stderr: collected.stderr,
     artifactUri,
+    ...(failure ? { failure: failure.digest() } : {}),
   };
   if (run.record !== false) await recordCommandOutcome(deps, run, outcome);
   if (collected.captureOverflow) {
@@ -280,6 +293,15 @@ export async function recordCommandOutcome(
         ? { requestedTimeoutSeconds: run.requestedTimeoutSeconds }
         : {}),
       ...(run.detached ? { detached: true } : {}),
+      ...(outcome.failure && !(outcome.status === "COMPLETED" && outcome.exitCode === 0)
+        ? {
+            failure: {
+              tool: outcome.failure.tool,
+              failingCount: outcome.failure.failingCount ?? outcome.failure.failingTests.length,
+              failingTests: outcome.failure.failingTests.slice(0, LEDGER_FAILING_TESTS_MAX),
+            },
+          }
+        : {}),
     });
   } catch (error) {
     throw bookkeepingFailure(error, "recording it in the ledger", {

@@ -109,6 +109,11 @@ export interface CommandOutcome {
    * system's own measure/export commands, whose output is base64 and never reaches state or logs).
    */
   readonly capturedStdout?: string;
+  /**
+   * The failure digest read from every line of the output as it streamed (validation commands that did not pass);
+   * null otherwise. Parse the exit code prefers it to re-reading the kept head and tail.
+   */
+  readonly failure?: FailureDigest | null;
 }
 
 export type VerdictOutcome = "passed" | "failed" | "timed-out" | "platform-error";
@@ -126,6 +131,12 @@ export interface FailureDigest {
    */
   readonly tool: string;
   readonly failingTests: readonly string[];
+  /**
+   * How many tests failed in all (the tool's own summary count when it prints one, else the failures named), while
+   * failingTests keeps only the first few. 0 for tools that run no tests (tsc, eslint). Absent in digests written
+   * before it existed.
+   */
+  readonly failingCount?: number;
   readonly locations: readonly FailureLocation[];
   readonly firstErrors: readonly string[];
   /** Head and tail of the output when nothing more precise was recognised (bounded). */

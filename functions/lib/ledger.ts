@@ -13,6 +13,9 @@ import { compactTimestamp, ledgerPrefix } from "./run-artifacts.ts";
 
 /** Longest command text kept in a record (the hash identifies the exact text). */
 export const LEDGER_COMMAND_MAX = 4096;
+/** A validation's failing tests kept in its ledger record, and the characters kept of each name. */
+export const LEDGER_FAILING_TESTS_MAX = 10;
+const LEDGER_FAILING_TEST_MAX = 300;
 const TEXT_MAX = 8192;
 /** How much of a patch the ledger (and so the report) shows inline. */
 export const DIFF_EXCERPT_MAX = 16_384;
@@ -42,6 +45,14 @@ export const commandRecordSchema = z.object({
   timeoutSeconds: z.number().int().min(1).max(3600).optional(),
   /** Set when the timeout asked for did not fit the time this invocation had, and was shortened to timeoutSeconds. */
   requestedTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  /** A validation that did not pass: what failed (the report's "failing at the start"). */
+  failure: z
+    .object({
+      tool: z.string(),
+      failingCount: z.number().int().min(0),
+      failingTests: z.array(boundedText(LEDGER_FAILING_TEST_MAX)).max(LEDGER_FAILING_TESTS_MAX),
+    })
+    .optional(),
 });
 
 export const workspaceRecordSchema = z.object({

@@ -18,7 +18,10 @@ export const logger = new Logger({
 
 export const tracer = new Tracer({ serviceName });
 
-export const metrics = new Metrics({ namespace: "AgentCoreRepair", serviceName });
+const newMetrics = (): Metrics => new Metrics({ namespace: "AgentCoreRepair", serviceName });
+
+/** The invocation's metrics (throttles), published by `flushMetrics`. */
+export const metrics = newMetrics();
 
 export interface InvocationKeys {
   readonly executionName?: string;
@@ -50,17 +53,23 @@ export interface CommandMetrics {
   readonly outputBytes: number;
 }
 
+/**
+ * Publishes one command's metrics at once under its own Purpose dimension: with the shared instance, two commands
+ * in one invocation would both be reported under the last purpose (and Powertools warns of a dimension added twice).
+ */
 export function recordCommandMetrics(command: CommandMetrics): void {
-  metrics.addDimension("Purpose", command.purpose);
-  metrics.addMetric("CommandsRun", MetricUnit.Count, 1);
-  metrics.addMetric("CommandDuration", MetricUnit.Milliseconds, command.durationMs);
-  metrics.addMetric("CommandOutputBytes", MetricUnit.Bytes, command.outputBytes);
-  if (command.status === "TIMED_OUT") metrics.addMetric("CommandsTimedOut", MetricUnit.Count, 1);
-  if (command.status === "STREAM_BROKEN") metrics.addMetric("CommandStreamsBroken", MetricUnit.Count, 1);
+  const one = newMetrics();
+  one.addDimension("Purpose", command.purpose);
+  one.addMetric("CommandsRun", MetricUnit.Count, 1);
+  one.addMetric("CommandDuration", MetricUnit.Milliseconds, command.durationMs);
+  one.addMetric("CommandOutputBytes", MetricUnit.Bytes, command.outputBytes);
+  if (command.status === "TIMED_OUT") one.addMetric("CommandsTimedOut", MetricUnit.Count, 1);
+  if (command.status === "STREAM_BROKEN") one.addMetric("CommandStreamsBroken", MetricUnit.Count, 1);
   if (command.exitCode !== undefined) {
-    metrics.addMetric("CommandsFailed", MetricUnit.Count, command.exitCode === 0 ? 0 : 1);
-    metrics.addMetadata("exitCode", String(command.exitCode));
+    one.addMetric("CommandsFailed", MetricUnit.Count, command.exitCode === 0 ? 0 : 1);
+    one.addMetadata("exitCode", String(command.exitCode));
   }
+  one.publishStoredMetrics();
 }
 
 export function recordThrottle(operation: string): void {

@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from "@smithy/types";
 import { z } from "zod";
-import { isNetworkError } from "./agentcore-errors.ts";
+import { classifyAwsFailure, isNetworkError } from "./aws-failure-class.ts";
 import type { CommandOutcome, CommandPurpose, RepairRequest } from "./contracts.ts";
 import * as errors from "./errors.ts";
 import {
@@ -81,10 +81,8 @@ export function errorFromFunction(body: string): RepairError {
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 /** The SDK's connection timeout ("did not establish a connection"), as opposed to a timeout waiting for the reply. */
 const NOT_CONNECTED_MESSAGE = /did not establish a connection/i;
-const THROTTLE_NAMES = new Set(["TooManyRequestsException", "EC2ThrottledException", "ThrottlingException"]);
-/** Server-side failures of Lambda itself, or a function not ready yet: the function did not run. */
-const TRANSIENT_NAMES = new Set([
-  "ServiceException",
+/** A function not ready yet (on top of the shared server faults): the function did not run. */
+const NOT_READY_NAMES = new Set([
   "ResourceNotReadyException",
   "ResourceConflictException",
   "ENINotReadyException",
@@ -127,11 +125,10 @@ export function lambdaInvokeError(error: unknown, functionName: string): RepairE
       );
     }
   }
-  if (THROTTLE_NAMES.has(name) || status === 429) return new ThrottledError(message, details, options);
+  const kind = classifyAwsFailure(error);
+  if (kind === "throttled") return new ThrottledError(message, details, options);
   if (CONFIGURATION_NAME.test(name)) return new PlatformError(message, details, options);
-  if (TRANSIENT_NAMES.has(name) || (status !== undefined && status >= 500)) {
-    return new TransientError(message, details, options);
-  }
+  if (kind === "transient" || NOT_READY_NAMES.has(name)) return new TransientError(message, details, options);
   return new PlatformError(message, details, options);
 }
 

@@ -8,13 +8,13 @@ import {
   type S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { isNetworkError } from "./agentcore-errors.ts";
 import {
   type ArtifactStore,
   type ArtifactWriter,
   assertArtifactKey,
   assertArtifactPrefix,
 } from "./artifact-store.ts";
+import { classifyAwsFailure } from "./aws-failure-class.ts";
 import { PlatformError, RepairError, ThrottledError, TransientError } from "./errors.ts";
 import { redactBounded } from "./redaction.ts";
 
@@ -23,11 +23,6 @@ const PART_SIZE = 5 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 
 const MESSAGE_LIMIT = 300;
-
-/** S3's names for "slow down": retried with backoff like any throttle. */
-const THROTTLE_NAMES = new Set(["SlowDown", "ThrottlingException", "Throttling", "TooManyRequestsException"]);
-/** Server-side failures and S3's idle-socket timeout: retrying the same request is safe. */
-const TRANSIENT_NAMES = new Set(["InternalError", "ServiceUnavailable", "RequestTimeout"]);
 
 export interface StorageErrorContext {
   /** The S3 operation, e.g. "PutObject". */
@@ -57,12 +52,10 @@ export function toStorageError(error: unknown, context: StorageErrorContext): Re
     ...(status !== undefined ? { httpStatus: status } : {}),
   };
   const options = { cause: error };
-  if (THROTTLE_NAMES.has(name) || status === 503 || status === 429) {
-    return new ThrottledError(message, details, options);
-  }
-  if (TRANSIENT_NAMES.has(name) || (status !== undefined && status >= 500) || isNetworkError(error)) {
-    return new TransientError(message, details, options);
-  }
+  const kind = classifyAwsFailure(error);
+  // S3 answers 503 (SlowDown) when a prefix gets more requests than it can take: a throttle, not a fault.
+  if (kind === "throttled" || status === 503) return new ThrottledError(message, details, options);
+  if (kind === "transient") return new TransientError(message, details, options);
   return new PlatformError(message, details, options);
 }
 

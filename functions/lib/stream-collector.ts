@@ -10,7 +10,7 @@ import { StreamRedactor } from "./redaction.ts";
  * Consumes the event stream of InvokeAgentRuntimeCommand (`contentStart`, `contentDelta{stdout|stderr}`,
  * `contentStop{exitCode,status}`) without holding the output in memory: each delta is redacted, its head and tail
  * kept for state, its bytes and lines counted, and the redacted text piped to the artifact sink (stdout and stderr
- * interleaved in arrival order, as a terminal would show them). Only a `contentStop` makes an outcome: a stream
+ * interleaved in arrival order, as a terminal would show them) and to the optional reader (the failure digest). Only a `contentStop` makes an outcome: a stream
  * that ends without one, or breaks, is a CommandStreamBrokenError.
  */
 
@@ -24,6 +24,12 @@ export interface CollectOptions {
    * commands, whose output is base64 the caller decodes). More than that is reported as `captureOverflow`.
    */
   readonly captureStdoutChars?: number;
+  /** Reads the redacted text of each stream as it passes (the failure digest of a validation command). */
+  readonly reader?: OutputReader;
+}
+
+export interface OutputReader {
+  push(stream: "stdout" | "stderr", redacted: string): void;
 }
 
 export interface CollectedCommand {
@@ -41,10 +47,14 @@ class OutputChannel {
   readonly digest: OutputDigestBuilder;
   readonly #redactor = new StreamRedactor();
   readonly #sink: ArtifactWriter | undefined;
+  readonly #reader: OutputReader | undefined;
+  readonly #stream: "stdout" | "stderr";
 
-  constructor(options: CollectOptions) {
+  constructor(options: CollectOptions, stream: "stdout" | "stderr") {
     this.digest = new OutputDigestBuilder(options.headBytes, options.tailBytes);
     this.#sink = options.sink;
+    this.#reader = options.reader;
+    this.#stream = stream;
   }
 
   async push(raw: string): Promise<void> {
@@ -58,6 +68,7 @@ class OutputChannel {
 
   async #emit(redacted: string): Promise<void> {
     if (redacted.length === 0) return;
+    this.#reader?.push(this.#stream, redacted);
     // TextEncoder is several times faster than Buffer.from for non-ASCII (two-byte) strings; wrap without copying.
     const encoded = utf8.encode(redacted);
     const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
@@ -95,8 +106,8 @@ export async function collectCommandStream(
   stream: AsyncIterable<StreamEvent> | undefined,
   options: CollectOptions,
 ): Promise<CollectedCommand> {
-  const stdout = new OutputChannel(options);
-  const stderr = new OutputChannel(options);
+  const stdout = new OutputChannel(options, "stdout");
+  const stderr = new OutputChannel(options, "stderr");
   let started = false;
   let stop: { exitCode: number; status: "COMPLETED" | "TIMED_OUT" } | undefined;
   let streamFailure: unknown;

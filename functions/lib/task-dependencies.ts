@@ -1,7 +1,10 @@
+import type { BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
 import { S3Client } from "@aws-sdk/client-s3";
 import { agentCoreClient } from "./agentcore-client.ts";
-import { type ArtifactStore, createArtifactStore } from "./artifact-store.ts";
+import type { ArtifactStore } from "./artifact-store.ts";
+import type { CommandRunnerDependencies } from "./command-runner.ts";
 import { loadConfig, type TaskConfig } from "./config.ts";
+import { createArtifactStore } from "./create-artifact-store.ts";
 import { tracer } from "./observability.ts";
 
 /**
@@ -11,7 +14,7 @@ import { tracer } from "./observability.ts";
  */
 export interface TaskDependencies {
   readonly config: TaskConfig;
-  readonly agentCore: typeof agentCoreClient;
+  readonly agentCore: BedrockAgentCoreClient;
   readonly store: ArtifactStore;
 }
 
@@ -23,8 +26,21 @@ export function taskDependencies(): TaskDependencies {
   const s3 = config.artifacts.kind === "s3" ? tracer.captureAWSv3Client(new S3Client({})) : undefined;
   cached = {
     config,
-    agentCore: agentCoreClient,
+    agentCore: agentCoreClient(),
     store: createArtifactStore(config.artifacts, s3 ? { s3 } : {}),
   };
   return cached;
+}
+
+/** The dependencies of a task that runs commands in the session, but for the invocation's remaining time. */
+export type CommandTaskDependencies = CommandRunnerDependencies & { readonly config: TaskConfig };
+
+export function commandTaskDependencies(): CommandTaskDependencies {
+  const { config, agentCore, store } = taskDependencies();
+  return {
+    config,
+    agentCore,
+    store,
+    digest: { headBytes: config.digestHeadBytes, tailBytes: config.digestTailBytes },
+  };
 }

@@ -1,5 +1,5 @@
-import type { RepairRequest } from "../lib/contracts.ts";
-import { ValidationFailedError } from "../lib/errors.ts";
+import { z } from "zod";
+import { defineTask } from "../lib/define-task.ts";
 import { bindInvocationKeys, logger } from "../lib/observability.ts";
 import { normalizeRequest } from "./normalize-request.ts";
 import { settingsFromEnvironment } from "./settings.ts";
@@ -9,13 +9,15 @@ import { settingsFromEnvironment } from "./settings.ts";
  * the canonical RepairRequest stored at `$.request`. Bad input throws ValidationFailedError, which the state
  * machine never retries.
  */
-export const handler = async (event: unknown): Promise<RepairRequest> => {
-  // Clear the previous invocation's keys first, so a rejection is never logged under another session.
-  bindInvocationKeys({});
-  try {
+export const createHandler = defineTask({
+  name: "normalize-request",
+  // normalizeRequest parses the event itself: it accepts several shapes and names fields in their own terms.
+  input: z.unknown(),
+  keys: () => ({}),
+  dependencies: (overrides: { now?: () => Date }) => ({ now: overrides.now ?? (() => new Date()) }),
+  run: async ({ now }, event) => {
     // Read per invocation: it is cheap, and a bad setting is reported as a named error, not an init crash.
-    const settings = settingsFromEnvironment(process.env);
-    const request = normalizeRequest(event, { settings, now: () => new Date() });
+    const request = normalizeRequest(event, { settings: settingsFromEnvironment(process.env), now });
     bindInvocationKeys({ sessionId: request.sessionId });
     logger.info("Repair request accepted", {
       requestId: request.requestId,
@@ -24,11 +26,7 @@ export const handler = async (event: unknown): Promise<RepairRequest> => {
       sourceKind: request.source.kind,
     });
     return request;
-  } catch (error) {
-    if (error instanceof ValidationFailedError) {
-      // The problems were written to be shown: they name fields and limits and never hold a credential.
-      logger.warn("Repair request rejected", { fields: error.fields });
-    }
-    throw error;
-  }
-};
+  },
+});
+
+export const handler = createHandler();

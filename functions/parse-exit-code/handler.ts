@@ -1,5 +1,6 @@
-import type { Verdict } from "../lib/contracts.ts";
-import { bindInvocationKeys, logger } from "../lib/observability.ts";
+import { z } from "zod";
+import { defineTask } from "../lib/define-task.ts";
+import { logger } from "../lib/observability.ts";
 import { classifyOutcome } from "./parse-exit-code.ts";
 
 interface StateKeys {
@@ -20,14 +21,21 @@ function keysOf(state: unknown): { sessionId?: string; commandHash?: string } {
  * "Parse the exit code": reads `$.validation` (and `$.request` for the workspace path) from the whole state and
  * returns the Verdict stored at `$.verdict`. It never throws for a bad outcome: that is a platform-error verdict.
  */
-export const handler = async (state: unknown): Promise<Verdict> => {
-  bindInvocationKeys(keysOf(state));
-  const verdict = classifyOutcome(state);
-  logger.info("Validation outcome classified", {
-    outcome: verdict.outcome,
-    exitCode: verdict.exitCode,
-    tool: verdict.digest.tool,
-    failingTests: verdict.digest.failingTests.length,
-  });
-  return verdict;
-};
+export const createHandler = defineTask({
+  name: "parse-exit-code",
+  input: z.unknown(),
+  keys: keysOf,
+  dependencies: () => ({}),
+  run: async (_dependencies, state) => {
+    const verdict = classifyOutcome(state);
+    logger.info("Validation outcome classified", {
+      outcome: verdict.outcome,
+      exitCode: verdict.exitCode,
+      tool: verdict.digest.tool,
+      failingTests: verdict.digest.failingTests.length,
+    });
+    return verdict;
+  },
+});
+
+export const handler = createHandler();

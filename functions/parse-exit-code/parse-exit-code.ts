@@ -1,8 +1,13 @@
 import { parse } from "@aws-lambda-powertools/parser";
 import { z } from "zod";
-import type { CommandOutcome, FailureDigest, Verdict } from "../lib/contracts.ts";
-import { DEFAULT_DIGEST_LIMITS, type DigestLimits, digestOutput, EMPTY_DIGEST } from "./failure-digest.ts";
-import { digestText, linesOf } from "./output-text.ts";
+import type { FailureDigest, Verdict } from "../lib/contracts.ts";
+import {
+  DEFAULT_DIGEST_LIMITS,
+  type DigestLimits,
+  EMPTY_DIGEST,
+  FailureDigestBuilder,
+} from "../lib/failure-digest/failure-digest.ts";
+import { keptLines } from "../lib/failure-digest/output-text.ts";
 
 /**
  * "Parse the exit code": the validation outcome becomes a verdict the state machine can branch on.
@@ -21,11 +26,24 @@ const OutputDigestSchema = z.looseObject({
   truncated: z.boolean(),
 });
 
+const FailureDigestSchema = z.looseObject({
+  tool: z.string(),
+  failingTests: z.array(z.string()),
+  failingCount: z.number().int().min(0).optional(),
+  locations: z.array(
+    z.looseObject({ file: z.string(), line: z.number().optional(), column: z.number().optional() }),
+  ),
+  firstErrors: z.array(z.string()),
+  excerpt: z.string(),
+});
+
 const CommandOutcomeSchema = z.looseObject({
   status: z.string(),
   exitCode: z.number(),
   stdout: OutputDigestSchema,
   stderr: OutputDigestSchema,
+  // run-command's digest of the whole output, read as it streamed; absent or null: only head and tail are known.
+  failure: FailureDigestSchema.nullish(),
   // null once the command finished (the state machine reads the key on every outcome).
   pending: z.looseObject({ runId: z.string() }).nullish(),
 });
@@ -45,22 +63,20 @@ function platformError(exitCode: number, reason: string): Verdict {
   };
 }
 
-/** stdout then stderr, each as the collector kept it; a marker line says where stderr begins. */
-function* outputLines(outcome: Pick<CommandOutcome, "stdout" | "stderr">): Generator<string> {
-  yield* linesOf(digestText(outcome.stdout));
-  const stderr = digestText(outcome.stderr);
-  if (stderr !== "") {
-    yield "[stderr]";
-    yield* linesOf(stderr);
-  }
-}
-
+/**
+ * The digest run-command read from every line of the output while it streamed; without it (an outcome from before
+ * it existed), the kept head and tail of each stream are read instead, whole lines only.
+ */
 function digestOf(
   outcome: ParsedOutcome,
   workspacePath: string | undefined,
   limits: DigestLimits,
 ): FailureDigest {
-  return digestOutput(outputLines(outcome), { ...(workspacePath ? { workspacePath } : {}), limits });
+  if (outcome.failure) return outcome.failure as FailureDigest;
+  const builder = new FailureDigestBuilder({ ...(workspacePath ? { workspacePath } : {}), limits });
+  builder.pushLines("stdout", keptLines(outcome.stdout));
+  builder.pushLines("stderr", keptLines(outcome.stderr));
+  return builder.digest();
 }
 
 export function classifyOutcome(state: unknown, limits: DigestLimits = DEFAULT_DIGEST_LIMITS): Verdict {

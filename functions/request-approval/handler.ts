@@ -3,9 +3,8 @@ import {
   awsNotifier,
   ledgerStoreFromEnvironment,
 } from "../lib/approvals/approval-dependencies.ts";
+import { defineTask } from "../lib/define-task.ts";
 import { ValidationFailedError } from "../lib/errors.ts";
-import { bindInvocationKeys, flushMetrics, logger } from "../lib/observability.ts";
-import { parseTaskInput } from "../lib/task-input.ts";
 import {
   type ApprovalRequested,
   type RequestApprovalDependencies,
@@ -57,29 +56,17 @@ function resolveDependencies(overrides: Partial<RequestApprovalDependencies>): R
 }
 
 /** A request-approval Lambda handler; `overrides` replace what the environment would provide. */
-export function createRequestApprovalHandler(
-  overrides: Partial<RequestApprovalDependencies> = {},
-): (event: unknown) => Promise<ApprovalRequested> {
-  let dependencies: RequestApprovalDependencies | undefined;
-  return async (event) => {
-    try {
-      bindInvocationKeys({});
-      // The event holds the task token: it is parsed, never logged.
-      const input = parseTaskInput(requestApprovalInputSchema, event);
-      bindInvocationKeys({
-        executionName: input.executionName,
-        sessionId: input.request.sessionId,
-        commandHash: input.command?.commandHash ?? input.change?.patchSha256,
-      });
-      dependencies ??= resolveDependencies(overrides);
-      return await requestApproval(dependencies, input);
-    } catch (error) {
-      logger.error("request-approval failed", error as Error);
-      throw error;
-    } finally {
-      flushMetrics();
-    }
-  };
-}
+export const createRequestApprovalHandler = defineTask({
+  name: "request-approval",
+  // The event holds the task token: it is parsed, never logged.
+  input: requestApprovalInputSchema,
+  keys: (input) => ({
+    executionName: input.executionName,
+    sessionId: input.request.sessionId,
+    commandHash: input.command?.commandHash ?? input.change?.patchSha256,
+  }),
+  dependencies: resolveDependencies,
+  run: (dependencies, input): Promise<ApprovalRequested> => requestApproval(dependencies, input),
+});
 
 export const handler = createRequestApprovalHandler();

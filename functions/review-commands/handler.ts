@@ -1,13 +1,11 @@
 import { approvalEnvironment } from "../lib/approvals/approval-dependencies.ts";
-import type { ReviewResult } from "../lib/contracts.ts";
+import { defineTask } from "../lib/define-task.ts";
 import { ValidationFailedError } from "../lib/errors.ts";
-import { bindInvocationKeys, flushMetrics, logger } from "../lib/observability.ts";
 import { type PolicyConfig, parsePolicyConfig } from "../lib/policy/policy-config.ts";
 import { type CommandPolicy, createCommandPolicy } from "../lib/policy/review.ts";
-import { lambdaRunCommandInvoker, type RunCommandInvoker } from "../lib/run-command-invoker.ts";
+import { lambdaRunCommandInvoker } from "../lib/run-command-invoker.ts";
 import { taskDependencies } from "../lib/task-dependencies.ts";
-import { parseTaskInput } from "../lib/task-input.ts";
-import { reviewCommands, reviewInputSchema } from "./review-commands.ts";
+import { type ReviewDependencies, reviewCommands, reviewInputSchema } from "./review-commands.ts";
 
 /**
  * Per-repository policy additions come from the deployment (env POLICY_CONFIGS: a JSON object keyed by repoName),
@@ -64,35 +62,30 @@ function cachedPolicy(repoName: string, workspace: string): Promise<CommandPolic
   return policy;
 }
 
-const invokers = new Map<string, RunCommandInvoker>();
+type Dependencies = Omit<ReviewDependencies, "policy">;
 
 /** Lambda entry: parse the state, review (and run) the proposed commands, return the ReviewResult. */
-export const handler = async (event: unknown): Promise<ReviewResult> => {
-  try {
-    const input = parseTaskInput(reviewInputSchema, event);
-    bindInvocationKeys({ executionName: input.executionName, sessionId: input.request.sessionId });
-    const functionName = runCommandFunctionName();
+export const createHandler = defineTask({
+  name: "review-commands",
+  input: reviewInputSchema,
+  dependencies: (overrides: Partial<Dependencies>): Dependencies => {
+    const runCommand = overrides.runCommand ?? lambdaRunCommandInvoker(runCommandFunctionName());
     const { config, store } = taskDependencies();
-    let runCommand = invokers.get(functionName);
-    if (!runCommand) {
-      runCommand = lambdaRunCommandInvoker(functionName);
-      invokers.set(functionName, runCommand);
-    }
+    return {
+      runCommand,
+      audit: overrides.audit ?? approvalEnvironment().audit,
+      store,
+      maxCommandSeconds: config.maxSyncCommandSeconds,
+      ...overrides,
+    };
+  },
+  run: (dependencies, input) => {
     const repoName = input.request.repoName;
-    return await reviewCommands(
-      {
-        policy: (workspace) => cachedPolicy(repoName, workspace),
-        runCommand,
-        audit: approvalEnvironment().audit,
-        store,
-        maxCommandSeconds: config.maxSyncCommandSeconds,
-      },
+    return reviewCommands(
+      { ...dependencies, policy: (workspace) => cachedPolicy(repoName, workspace) },
       input,
     );
-  } catch (error) {
-    logger.error("review-commands failed", error as Error);
-    throw error;
-  } finally {
-    flushMetrics();
-  }
-};
+  },
+});
+
+export const handler = createHandler();

@@ -47,7 +47,7 @@ export const runCommandInputSchema = z.looseObject({
   purpose: z.enum(["prepare", "validation", "proposed", "poll", "measure", "export", "revert"]),
   /**
    * Return stdout exactly as it arrived, unredacted and not stored (`capturedStdout`): only for the system's own
-   * measure/export commands (export-change), whose output is base64 of a patch it scans itself.
+   * measure/export/revert commands (export-change), whose output is base64 of a patch it scans itself.
    */
   capture: z.boolean().optional(),
   timeoutSeconds: z.number().int().min(1).max(3600).optional(),
@@ -59,6 +59,9 @@ export const runCommandInputSchema = z.looseObject({
 });
 
 export type RunCommandInput = z.infer<typeof runCommandInputSchema>;
+
+/** The system's own git commands (export-change): the only ones whose stdout may come back unredacted. */
+const CAPTURE_PURPOSES: ReadonlySet<string> = new Set(["measure", "export", "revert"]);
 
 /** Captured stdout travels back in the Lambda reply, which Lambda caps at 6 MB. */
 export const CAPTURE_MAX_CHARS = 5_000_000;
@@ -72,15 +75,28 @@ export interface RunCommandDependencies extends CommandRunnerDependencies {
   readonly remainingTimeMs: () => number;
 }
 
+/**
+ * Every outcome carries `failure` (the state machine's ResultSelector reads it): a validation that did not pass
+ * has the digest read from its whole output as it streamed; anything else has null.
+ */
 export async function runCommand(
   deps: RunCommandDependencies,
   input: RunCommandInput,
 ): Promise<CommandOutcome> {
+  const outcome = await runOrPoll(deps, input);
+  const passed = outcome.status === "COMPLETED" && outcome.exitCode === 0;
+  return { ...outcome, failure: passed || outcome.pending ? null : (outcome.failure ?? null) };
+}
+
+async function runOrPoll(deps: RunCommandDependencies, input: RunCommandInput): Promise<CommandOutcome> {
   const timeoutSeconds = input.timeoutSeconds ?? input.request.limits.commandTimeoutSeconds;
   validateTimeout(timeoutSeconds);
-  if (input.capture && input.purpose !== "measure" && input.purpose !== "export") {
+  if (input.capture && !CAPTURE_PURPOSES.has(input.purpose)) {
     throw new ValidationFailedError([
-      { field: "capture", problem: `is only for the measure and export purposes, not "${input.purpose}"` },
+      {
+        field: "capture",
+        problem: `is only for the measure, export and revert purposes, not "${input.purpose}"`,
+      },
     ]);
   }
   const capture = input.capture === true;
@@ -98,6 +114,9 @@ export async function runCommand(
     timeoutSeconds,
     // Captured output is the patch itself: it is returned, never stored redacted beside it.
     ...(capture ? { captureStdoutChars: CAPTURE_MAX_CHARS, keepOutput: false } : {}),
+    ...(input.purpose === "validation"
+      ? { failureDigest: { workspacePath: input.request.workspacePath } }
+      : {}),
   };
 
   if (input.pending) return pollDetached(deps, input, run, input.pending.runId);

@@ -25,7 +25,10 @@ export type TaskName = (typeof TASK_NAMES)[number];
  * approval-api is reached through the public approval API, never from the state machine: keeping it out of the
  * definition also avoids a dependency cycle (it needs states:SendTaskSuccess on the state machine).
  */
-export const STATE_MACHINE_TASKS: readonly TaskName[] = TASK_NAMES.filter((task) => task !== "approval-api");
+export type StateMachineTask = Exclude<TaskName, "approval-api">;
+export const STATE_MACHINE_TASKS: readonly StateMachineTask[] = TASK_NAMES.filter(
+  (task): task is StateMachineTask => task !== "approval-api",
+);
 
 /**
  * The tasks that run commands in the AgentCore session themselves (InvokeAgentRuntimeCommand, through

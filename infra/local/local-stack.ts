@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { FileApprovalStore } from "../../functions/lib/approvals/file-approval-store.ts";
 import { type ApprovalNotice, callbackNotifier } from "../../functions/lib/approvals/notifier.ts";
 import { reportKeys } from "../../functions/lib/run-artifacts.ts";
+import { STATE_MACHINE_TASKS, type StateMachineTask } from "../constructs/task-catalog.ts";
 import { ApprovalPageError, decide } from "./approvals/approval-client.ts";
 import { type ApprovalServer, startApprovalServer } from "./approvals/approval-server.ts";
 import {
@@ -18,10 +19,9 @@ import type { LambdaHandler } from "./runner/lambda-invoker.ts";
 import { LocalLockTable } from "./runner/local-locks.ts";
 import {
   type ExecutionResult,
+  localFunctionName,
   type RunnerOptions,
   runExecution,
-  TASK_FUNCTIONS,
-  type TaskFunction,
 } from "./runner/runner.ts";
 import { type LocalStepFunctionsApi, startLocalStepFunctionsApi } from "./runner/sfn-task-api.ts";
 import { TaskTokenRegistry } from "./runner/task-tokens.ts";
@@ -29,18 +29,6 @@ import { TaskTokenRegistry } from "./runner/task-tokens.ts";
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const LOCAL_RUNTIME_ARN =
   "arn:aws:bedrock-agentcore:us-east-1:000000000000:runtime/agentcore_repair-LOCAL00001";
-const FUNCTION_DIRECTORIES: Readonly<Record<TaskFunction, string>> = {
-  NormalizeRequest: "normalize-request",
-  PrepareWorkspace: "prepare-workspace",
-  RunCommand: "run-command",
-  ParseExitCode: "parse-exit-code",
-  InvokeAgent: "invoke-agent",
-  ReviewCommands: "review-commands",
-  RequestApproval: "request-approval",
-  ExportChange: "export-change",
-  DeliverChange: "deliver-change",
-  Finalize: "finalize",
-};
 
 /** Who answers approval requests locally: a person at the terminal, or always yes / always no. */
 export type ApprovalMode = "prompt" | "auto" | "deny";
@@ -283,20 +271,11 @@ async function buildLocalStack(
     }),
   });
 
-  const functions = {} as Record<TaskFunction, LambdaHandler>;
-  for (const task of TASK_FUNCTIONS) {
-    const path = join(ROOT, "functions", FUNCTION_DIRECTORIES[task], "handler.ts");
-    if (task === "RequestApproval") functions[task] = requestApproval as LambdaHandler;
-    else if (task === "DeliverChange") {
-      // Loaded on its first invocation, as Lambda loads a function on its first cold start: runs that never
-      // deliver (denied, blocked, nothing changed) do not need it.
-      let loaded: Promise<{ handler: LambdaHandler }> | undefined;
-      functions[task] = async (event, context) => {
-        loaded ??= import(path) as Promise<{ handler: LambdaHandler }>;
-        return (await loaded).handler(event, context);
-      };
-    } else functions[task] = ((await import(path)) as { handler: LambdaHandler }).handler;
-    byName.set(`agentcore-repair-${FUNCTION_DIRECTORIES[task]}`, functions[task]);
+  const functions = {} as Record<StateMachineTask, LambdaHandler>;
+  for (const task of STATE_MACHINE_TASKS) {
+    const module = (await import(join(ROOT, "functions", task, "handler.ts"))) as { handler: LambdaHandler };
+    functions[task] = task === "request-approval" ? (requestApproval as LambdaHandler) : module.handler;
+    byName.set(localFunctionName(task), functions[task]);
   }
   const artifactDir = join(dataDir, "artifacts");
   const readJson = async (path: string): Promise<Record<string, unknown> | undefined> =>

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import type { BenchRow } from "./bench-row.ts";
 import { changeBenchRows } from "./change.ts";
 import { emulatorBenchRows } from "./emulator.ts";
+import { failureDigestBenchRows } from "./failure-digest.ts";
 import { orchestrationBenchRows } from "./orchestration.ts";
 import { policyBenchRows } from "./policy.ts";
 
@@ -14,6 +15,8 @@ const groups: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   orchestration: (quick) => orchestrationBenchRows(quick ? { runs: 2 } : {}),
   policy: (quick) => policyBenchRows(quick ? { rounds: 3 } : {}),
   change: (quick) => changeBenchRows(quick ? { rounds: 2 } : {}),
+  "failure-digest": (quick) =>
+    failureDigestBenchRows(quick ? { outputBytes: 8 * 1024 * 1024, rounds: 1 } : {}),
 };
 
 function table(rows: readonly BenchRow[]): string {

@@ -7,8 +7,9 @@ import { addStack, EXAMPLE_IMAGE_URI, newTestApp } from "./support.ts";
 
 /**
  * The synthesized templates pass cfn-lint (CloudFormation schemas, the ASL embedded in DefinitionString, the
- * DefinitionSubstitutions). Two templates: the default `npm run synth` (runtime ARN as a stack parameter) and the
- * one that creates the runtime (AWS::BedrockAgentCore::Runtime with FilesystemConfigurations).
+ * DefinitionSubstitutions). Four templates: the default `npm run synth` (runtime ARN as a stack parameter) and the
+ * one that creates the runtime (AWS::BedrockAgentCore::Runtime with FilesystemConfigurations) in each network
+ * posture: isolated (VPC, endpoints, CodeArtifact), allow-list (plus NAT and Network Firewall), public.
  *
  * W3005 is ignored: CDK always writes an explicit DependsOn on a role's policy next to the GetAtt of the role,
  * and cfn-lint warns that the GetAtt already implies the role half of it.
@@ -26,7 +27,9 @@ beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), "agentcore-repair-cfn-lint-"));
   for (const [name, props] of [
     ["parameter", {}],
-    ["created-runtime", { runtime: { agentImageUri: EXAMPLE_IMAGE_URI } }],
+    ["created-runtime-isolated", { runtime: { agentImageUri: EXAMPLE_IMAGE_URI } }],
+    ["created-runtime-allow-list", { runtime: { agentImageUri: EXAMPLE_IMAGE_URI, egress: "allow-list" } }],
+    ["created-runtime-public", { runtime: { agentImageUri: EXAMPLE_IMAGE_URI, egress: "public" } }],
   ] as const) {
     const app = newTestApp(join(outdir, name));
     const stack = addStack(app, props);
@@ -43,7 +46,7 @@ describe("cfn-lint", () => {
   it("finds cfn-lint when the environment requires it", () => {
     if (cfnLintRequired)
       expect(cfnLintAvailable, "REQUIRE_CFN_LINT=1 but cfn-lint is not on PATH").toBe(true);
-    expect(templates).toHaveLength(2);
+    expect(templates).toHaveLength(4);
   });
 
   it.skipIf(!cfnLintAvailable)(

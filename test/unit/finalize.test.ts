@@ -66,7 +66,8 @@ describe("finalize", () => {
       at: "2026-01-01T00:00:10.000Z",
       iteration: 1,
       summary: "Fixed the off-by-one in sum()",
-      changedFiles: ["src/sum.ts"],
+      // What the agent says it changed is never the report's "Changes": git's measurement below is.
+      changedFiles: ["src/claimed-by-the-agent.ts"],
       proposedCommands: [{ command: "npm install left-pad" }],
       durationMs: 30_000,
     });
@@ -90,6 +91,32 @@ describe("finalize", () => {
       status: "COMPLETED",
       exitCode: 0,
       durationMs: 800,
+    });
+    await appendLedger(artifacts.store, "exec-1", {
+      kind: "change",
+      at: "2026-01-01T00:00:45.000Z",
+      iteration: 1,
+      step: "export",
+      baseRevision: "0123456789abcdef0123456789abcdef01234567",
+      files: [
+        { path: "src/sum.ts", status: "modified", binary: false, insertions: 1, deletions: 1 },
+        {
+          path: "test/sum.test.ts",
+          status: "modified",
+          binary: false,
+          insertions: 0,
+          deletions: 2,
+          testFile: true,
+        },
+      ],
+      truncated: false,
+      stats: { files: 2, insertions: 1, deletions: 3 },
+      flags: [{ path: "test/sum.test.ts", reason: "test file modified" }],
+      patchKey: "runs/exec-1/changes/change.patch",
+      patchUri: "file:///artifacts/runs/exec-1/changes/change.patch",
+      patchSha256: hash("e"),
+      patchBytes: 120,
+      diffExcerpt: "diff --git a/src/sum.ts b/src/sum.ts\n-  return a - b;\n+  return a + b;\n",
     });
     await appendLedger(artifacts.store, "exec-1", {
       ...base,
@@ -138,10 +165,14 @@ describe("finalize", () => {
       executionName: "exec-1",
       durationMs: 600_000,
       workspace: { resumed: true, clearedLockFiles: [".git/index.lock"] },
-      changes: { files: ["src/sum.ts"] },
+      changes: { measured: true, stats: { files: 2 }, testFilesChanged: 1 },
+      patch: { key: "runs/exec-1/changes/change.patch", sha256: hash("e"), bytes: 120 },
+      delivery: { status: "not-attempted" },
       totals: { commands: 3, commandDurationMs: 8900, agentTurns: 1, agentDurationMs: 30_000 },
       approvals: [{ command: "npm install left-pad", decision: "approved", decidedBy: "alice@example.com" }],
     });
+    expect(report.changes.files.map((f) => f.path)).toEqual(["src/sum.ts", "test/sum.test.ts"]);
+    expect(JSON.stringify(report)).not.toContain("claimed-by-the-agent");
     expect(report.commands.map((c) => [c.iteration, c.purpose, c.exitCode, c.durationMs])).toEqual([
       [0, "validation", 1, 4200],
       [1, "proposed", 0, 800],

@@ -102,17 +102,18 @@ describe("parse-exit-code recognises real tool output", () => {
     ]);
   });
 
-  it("node:test, spec reporter", () => {
+  it("node:test, spec reporter: the summary's bare names get their suites from the tree above it", () => {
     // Act
     const digest = digestOf("node-test-spec.txt", { workspacePath: "/tmp/fx/nt" });
 
-    // Assess
+    // Assess: the same names as the TAP reporter gives
     expect(digest.tool).toBe("node-test");
     expect(digest.failingTests).toEqual([
-      "collapses repeated spaces",
-      "keeps the result within max characters",
+      "slugify > collapses repeated spaces",
+      "truncate > keeps the result within max characters",
       "handles a missing title",
     ]);
+    expect(digest.failingCount).toBe(3);
     expect(digest.locations).toContainEqual({ file: "test/slug.test.mjs", line: 11, column: 12 });
     expect(digest.locations).toContainEqual({ file: "src/slug.mjs", line: 2, column: 16 });
     expect(digest.locations.some((l) => l.file.startsWith("node:"))).toBe(false);
@@ -221,5 +222,107 @@ describe("parse-exit-code recognises real tool output", () => {
       "src/report.js:1:10 'readFileSync' is defined but never used (no-unused-vars)",
     );
     expect(digest.firstErrors.join("\n")).not.toContain("prefer-const");
+  });
+
+  it("python -m unittest: the README's own Python sample, whose test module fails to import", () => {
+    // Act
+    const digest = digestOf("unittest-import-error.txt", { workspacePath: "/tmp/fx/py-inventory" });
+
+    // Assess: the module is the failing unit; the frames in the standard library are left out
+    expect(digest.tool).toBe("unittest");
+    expect(digest.failingTests).toEqual(["tests.test_inventory"]);
+    expect(digest.failingCount).toBe(1);
+    expect(digest.locations).toEqual([
+      { file: "tests/test_inventory.py", line: 3 },
+      { file: "inventory/stock.py", line: 5 },
+    ]);
+    expect(digest.firstErrors).toEqual([
+      "ImportError: cannot import name 'discounted_price' from 'inventory.pricing' (/tmp/fx/py-inventory/inventory/pricing.py)",
+    ]);
+  });
+
+  it.each(["go-test-timeout.txt", "go-test-timeout-verbose.txt"])(
+    "go test (1.19): the test that ran into the timeout is named from the goroutine dump (%s)",
+    (name) => {
+      // Act
+      const digest = digestOf(name, { workspacePath: "/tmp/fx/go-many" });
+
+      // Assess
+      expect(digest.tool).toBe("go-test");
+      expect(digest.failingTests).toEqual(["TestWaitsForever"]);
+      expect(digest.failingCount).toBe(1);
+      expect(digest.locations[0]).toEqual({ file: "slow/slow_test.go", line: 11 });
+      expect(digest.firstErrors[0]).toBe("panic: test timed out after 2s");
+    },
+  );
+
+  it("go test (1.20+): the tests listed as still running under the timeout panic are named", () => {
+    // Prepare: the format of testing.go since Go 1.20 (no newer go here to capture it from)
+    const text = [
+      "=== RUN   TestWaitsForever",
+      "=== RUN   TestWaitsForever/one_hour",
+      "panic: test timed out after 2s",
+      "running tests:",
+      "\tTestWaitsForever (2s)",
+      "\tTestWaitsForever/one_hour (2s)",
+      "",
+      "goroutine 17 [running]:",
+      "testing.(*M).startAlarm.func1()",
+      "\t/usr/local/go/src/testing/testing.go:2259 +0x259",
+      "FAIL\texample.com/shop/slow\t2.012s",
+      "",
+    ].join("\n");
+    const validation = outcome({ stdout: text }, { exitCode: 1 });
+
+    // Act
+    const { digest } = classifyOutcome({ validation });
+
+    // Assess: the subtest is the precise name
+    expect(digest.tool).toBe("go-test");
+    expect(digest.failingTests).toEqual(["TestWaitsForever/one_hour"]);
+    expect(digest.failingCount).toBe(1);
+  });
+});
+
+describe("parse-exit-code without the streamed digest reads whole lines of the kept head and tail only", () => {
+  /** Every name a tool printed in full, to check that no digest name is a piece of one. */
+  function printedNames(text: string, pattern: RegExp): Set<string> {
+    return new Set([...text.matchAll(pattern)].map((m) => m[1] ?? ""));
+  }
+
+  it("a head cut in the middle of a failure's header line does not yield a shortened name", () => {
+    // Prepare: the kept head ends inside " FAIL  test/alpha.test.js > alpha suite > adds case 3"
+    const text = fixture("vitest-many.txt");
+    const cut = text.indexOf(" > adds case 3\n") + " > adds ca".length;
+    const tail = text.slice(text.length - 6144);
+    const validation = {
+      ...outcome({}, { exitCode: 1 }),
+      stdout: { head: text.slice(0, cut), tail, bytes: text.length, lines: 0, truncated: true },
+    };
+
+    // Act
+    const { digest } = classifyOutcome({ validation });
+
+    // Assess
+    expect(digest.failingTests).toContain("test/alpha.test.js > alpha suite > adds case 2");
+    expect(digest.failingTests.some((name) => name.endsWith("adds ca"))).toBe(false);
+  });
+
+  it.each([
+    ["vitest-many.txt", /^ FAIL {2}(.+)$/gm, "/tmp/fx/vitest-many"],
+    ["pytest-many.txt", /^FAILED (.+?)(?: - .*)?$/gm, "/tmp/fx/pytest-many"],
+    ["jest-many.txt", /^ {2}● (.+)$/gm, "/tmp/fx/jest-many"],
+  ])("%s: every name is one the tool printed whole", (name, pattern, workspacePath) => {
+    // Prepare: only 2 KB of head and 6 KB of tail, cut at byte counts (mid-line)
+    const text = fixture(name);
+    const names = printedNames(text, pattern);
+
+    // Act
+    const digest = digestOf(name, { workspacePath });
+
+    // Assess
+    expect(digest.failingTests.length).toBeGreaterThan(0);
+    for (const test of digest.failingTests)
+      expect(names.has(test) || names.has(test.replace(/^\S+ > /, ""))).toBe(true);
   });
 });

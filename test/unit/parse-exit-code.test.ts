@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { FailureDigest } from "../../functions/lib/contracts.ts";
-import { DEFAULT_DIGEST_LIMITS, digestOutput } from "../../functions/parse-exit-code/failure-digest.ts";
+import { DEFAULT_DIGEST_LIMITS, digestOutput } from "../../functions/lib/failure-digest/failure-digest.ts";
+import { digestText, linesOf } from "../../functions/lib/failure-digest/output-text.ts";
 import { handler } from "../../functions/parse-exit-code/handler.ts";
-import { digestText, linesOf } from "../../functions/parse-exit-code/output-text.ts";
 import { classifyOutcome } from "../../functions/parse-exit-code/parse-exit-code.ts";
 import { fixture, keptDigest, outcome } from "./parse-exit-code-support.ts";
 
@@ -24,7 +24,14 @@ describe("parse-exit-code: the four outcomes", () => {
     expect(verdict).toEqual({
       outcome: "passed",
       exitCode: 0,
-      digest: { tool: "none", failingTests: [], locations: [], firstErrors: [], excerpt: "" },
+      digest: {
+        tool: "none",
+        failingTests: [],
+        failingCount: 0,
+        locations: [],
+        firstErrors: [],
+        excerpt: "",
+      },
     });
   });
 
@@ -206,17 +213,18 @@ describe("parse-exit-code: the digest stays bounded", () => {
   });
 
   it("bounds a single enormous line and multi-byte text", () => {
-    // Prepare
+    // Prepare: only the head and tail of the line were kept (the streamed digest reads it: see the streaming tests)
     const line = `error: ${"é🙂".repeat(400_000)}`;
     const validation = outcome({ stdout: line }, { exitCode: 1 });
 
     // Act
     const verdict = classifyOutcome({ request, validation });
 
-    // Assess
+    // Assess: both kept pieces are cut pieces of one line, so neither is read as a line; the excerpt shows them
     expect(verdict.outcome).toBe("failed");
     expect(bytesOf(verdict.digest)).toBeLessThanOrEqual(DEFAULT_DIGEST_LIMITS.maxDigestBytes);
-    expect(verdict.digest.firstErrors[0]?.length).toBeLessThanOrEqual(DEFAULT_DIGEST_LIMITS.maxEntryChars);
+    expect(verdict.digest.firstErrors).toEqual([]);
+    expect(verdict.digest.excerpt).toContain("bytes omitted");
   });
 
   it("masks a secret that reached the output", () => {

@@ -69,6 +69,7 @@ describe("prepareWorkspace", () => {
     // Assess
     expect(workspace).toEqual({
       path: "/mnt/workspace/widgets",
+      internals: null,
       revision,
       resumed: false,
       clearedLockFiles: [],
@@ -101,6 +102,7 @@ describe("prepareWorkspace", () => {
     // Assess
     expect(workspace).toEqual({
       path: "/mnt/workspace/widgets",
+      internals: null,
       revision,
       resumed: true,
       clearedLockFiles: [".git/index.lock", ".git/refs/heads/main.lock"],

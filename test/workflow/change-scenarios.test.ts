@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmod, cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,7 +33,8 @@ const exists = (path: string) =>
     () => false,
   );
 
-describe("the change leaves the session as a reviewed patch", () => {
+// Each scenario is one or two whole repairs (agent turns, npm test in the session): minutes on a loaded machine.
+describe("the change leaves the session as a reviewed patch", { timeout: 180_000 }, () => {
   let harness: WorkflowHarness;
   let copies: string;
   let copyCount = 0;
@@ -136,6 +137,8 @@ describe("the change leaves the session as a reviewed patch", () => {
     const { input } = approved;
     const storage = storageOf(approved.result);
     const repository = join(storage, "node-calculator");
+    // The system's clone uses no template, so there is no hooks directory until something makes one.
+    await mkdir(join(repository, ".git/hooks"), { recursive: true });
     for (const hook of ["post-checkout", "reference-transaction", "pre-auto-gc", "post-index-change"]) {
       const file = join(repository, ".git/hooks", hook);
       await writeFile(file, `#!/bin/sh\ntouch /mnt/workspace/planted-${hook}-ran\n`);
@@ -217,7 +220,9 @@ describe("the change leaves the session as a reviewed patch", () => {
     const result = await harness.stack.run(input);
 
     const states = statesEntered(result);
-    expect(result.status).toBe("SUCCEEDED");
+    expect(
+      result.error ? `${result.error}: ${result.cause} after ${states.join(" > ")}` : result.status,
+    ).toBe("SUCCEEDED");
     // Iteration 1 rewrote the script: validation waited, the person denied, the script was reverted
     const held = states.indexOf("Wait for approval of the surface change");
     expect(held).toBeGreaterThan(states.indexOf("Measure the change"));

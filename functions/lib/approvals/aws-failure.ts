@@ -1,3 +1,4 @@
+import { classifyAwsFailure } from "../aws-failure-class.ts";
 import { PlatformError, type RepairError, ThrottledError, TransientError } from "../errors.ts";
 import { redactBounded } from "../redaction.ts";
 
@@ -6,27 +7,6 @@ import { redactBounded } from "../redaction.ts";
  * error the state machine can retry or catch. The service's message is kept (redacted, bounded) except where the
  * caller says it may echo a secret input, as Step Functions does with task tokens.
  */
-
-const THROTTLE_NAMES = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-]);
-const TRANSIENT_NAMES = new Set([
-  "InternalServerError",
-  "InternalServiceError",
-  "InternalFailure",
-  "InternalErrorException",
-  "ServiceUnavailable",
-  "ServiceUnavailableException",
-  "TimeoutError",
-  "RequestTimeout",
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-]);
 
 export interface AwsFailureOptions {
   /** false for services whose messages may quote what was sent (a task token). @default true */
@@ -55,8 +35,8 @@ export function awsFailure(operation: string, error: unknown, options: AwsFailur
       : `: ${redactBounded(error.message, 300)}`;
   const text = `${operation} failed with ${name}${status === undefined ? "" : ` (HTTP ${status})`}${message}`;
   const details = { operation, errorName: name, ...(status === undefined ? {} : { httpStatus: status }) };
-  if (THROTTLE_NAMES.has(name) || status === 429) return new ThrottledError(text, details);
-  if (TRANSIENT_NAMES.has(name) || (status !== undefined && status >= 500))
-    return new TransientError(text, details);
+  const kind = classifyAwsFailure(error);
+  if (kind === "throttled") return new ThrottledError(text, details);
+  if (kind === "transient") return new TransientError(text, details);
   return new PlatformError(text, details);
 }

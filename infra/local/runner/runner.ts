@@ -1,39 +1,30 @@
 import "./promise-polyfill.ts";
 import { randomUUID } from "node:crypto";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
+import {
+  STATE_MACHINE_TASKS,
+  type StateMachineTask,
+  substitutionKey,
+} from "../../constructs/task-catalog.ts";
 import { loadDefinition, type MachineDefinition } from "./definition.ts";
 import { invokeLocally, type LambdaHandler, LambdaTaskError } from "./lambda-invoker.ts";
 import type { LocalLockTable } from "./local-locks.ts";
 import type { TaskTokenRegistry } from "./task-tokens.ts";
 
-/** The Lambda tasks of the workflow, by the key of their `${<Key>FunctionArn}` substitution. */
-export const TASK_FUNCTIONS = [
-  "NormalizeRequest",
-  "PrepareWorkspace",
-  "RunCommand",
-  "ParseExitCode",
-  "InvokeAgent",
-  "ReviewCommands",
-  "RequestApproval",
-  "ExportChange",
-  "DeliverChange",
-  "Finalize",
-] as const;
-export type TaskFunction = (typeof TASK_FUNCTIONS)[number];
-
 const LOCAL_ACCOUNT = "000000000000";
 const LOCKS_TABLE = "agentcore-repair-locks";
 
-function functionName(task: TaskFunction): string {
-  return `agentcore-repair-${task.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "-") + c.toLowerCase())}`;
+/** The local Lambda function of a task: `agentcore-repair-<folder>`, what the local Lambda API answers to. */
+export function localFunctionName(task: StateMachineTask): string {
+  return `agentcore-repair-${task}`;
 }
 
 /** The same substitutions the CDK stack passes as DefinitionSubstitutions, with local values. */
 export function localSubstitutions(): Record<string, string> {
   const substitutions: Record<string, string> = { LocksTableName: LOCKS_TABLE };
-  for (const task of TASK_FUNCTIONS) {
-    substitutions[`${task}FunctionArn`] =
-      `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:${functionName(task)}`;
+  for (const task of STATE_MACHINE_TASKS) {
+    substitutions[substitutionKey(task)] =
+      `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:${localFunctionName(task)}`;
   }
   return substitutions;
 }
@@ -66,7 +57,8 @@ export type ExecutionEvent = Readonly<Record<string, unknown>> & {
 
 export interface RunnerOptions {
   readonly definitionPath: string;
-  readonly functions: Readonly<Record<TaskFunction, LambdaHandler>>;
+  /** The handler of each state machine task, by its folder name (infra/constructs/task-catalog.ts). */
+  readonly functions: Readonly<Record<StateMachineTask, LambdaHandler>>;
   readonly locks: LocalLockTable;
   readonly tokens: TaskTokenRegistry;
   /** Lambda timeout given to each handler (its context's remaining time). @default 900000 */
@@ -102,7 +94,8 @@ interface TaskInput {
 export async function runExecution(input: unknown, options: RunnerOptions): Promise<ExecutionResult> {
   const { definition, machine } = await compiledMachine(options.definitionPath);
   const byFunctionName = new Map<string, LambdaHandler>();
-  for (const task of TASK_FUNCTIONS) byFunctionName.set(functionName(task), options.functions[task]);
+  for (const task of STATE_MACHINE_TASKS)
+    byFunctionName.set(localFunctionName(task), options.functions[task]);
   const lambdaTimeoutMs = options.lambdaTimeoutMs ?? 900_000;
 
   const invokeTask = async (taskInput: TaskInput) => {

@@ -93,7 +93,7 @@ describe("the patch's secret scan", () => {
 
   it("finds an AWS key the change adds, naming the file and the line, never the text", () => {
     const findings = scanPatchForSecrets(patch(`export const id = "${key}";`));
-    expect(findings).toEqual([{ kind: "aws-access-key-id", path: "src/config.js", line: 10 }]);
+    expect(findings).toEqual([{ kind: "aws-access-key-id", path: "src/config.js", line: 9 }]);
     expect(JSON.stringify(findings)).not.toContain(key);
   });
 

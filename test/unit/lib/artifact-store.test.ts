@@ -18,7 +18,8 @@ import {
 import { sdkStreamMixin } from "@smithy/core/serde";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { assertArtifactKey, createArtifactStore } from "../../../functions/lib/artifact-store.ts";
+import { assertArtifactKey } from "../../../functions/lib/artifact-store.ts";
+import { createArtifactStore } from "../../../functions/lib/create-artifact-store.ts";
 import {
   PlatformError,
   ThrottledError,

@@ -6,6 +6,7 @@ import { nodeTest } from "./node-test.ts";
 import { pytest } from "./pytest.ts";
 import type { RecognizerDefinition } from "./recognizer.ts";
 import { tsc } from "./tsc.ts";
+import { unittest } from "./unittest.ts";
 import { vitest } from "./vitest.ts";
 
 /**
@@ -18,6 +19,7 @@ export const RECOGNIZERS: readonly RecognizerDefinition[] = [
   jest,
   nodeTest,
   pytest,
+  unittest,
   goTest,
   tsc,
   eslint,

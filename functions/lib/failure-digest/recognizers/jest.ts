@@ -12,8 +12,10 @@ import { v8Frame } from "./stack-frame.ts";
  *       at Object.toBe (test/cart.test.js:9:36)
  *   Tests:       3 failed, 1 passed, 4 total
  */
-const FILE_RESULT = /^(FAIL|PASS)\s+(\S.*?)(?:\s+\(\d[\d.]* ?m?s\))?\s*$/;
+/** With colours on, jest prints the status as a padded inverse badge: " FAIL  test/x.test.js". */
+const FILE_RESULT = /^ ?(FAIL|PASS)\s+(\S.*?)(?:\s+\(\d[\d.]* ?m?s\))?\s*$/;
 const SUMMARY = /^(?:Tests|Test Suites):\s+\d+/;
+const TESTS_FAILED = /^Tests:\s+(\d+) failed\b/;
 const BULLET = /^\s*● (.+?)\s*$/;
 const CODE_FRAME = /^\s*>?\s*\d+\s*\|/;
 
@@ -39,6 +41,8 @@ class JestRecognizer implements LineRecognizer {
     if (SUMMARY.test(line)) {
       this.recognised = true;
       this.#endFailure();
+      const failed = TESTS_FAILED.exec(line);
+      if (failed) this.#findings.reportTotal(Number(failed[1]));
       return;
     }
     const bullet = BULLET.exec(line);

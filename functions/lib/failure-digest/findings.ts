@@ -1,4 +1,4 @@
-import type { FailureLocation } from "../lib/contracts.ts";
+import type { FailureLocation } from "../contracts.ts";
 import { isToolingPath, workspaceRelative } from "./output-text.ts";
 
 export interface Findings {
@@ -14,6 +14,9 @@ export interface FindingLimits {
   readonly maxEntryChars: number;
 }
 
+/** Names remembered to count distinct failures; past this, every new name counts (duplicates are rare by then). */
+const MAX_COUNTED_NAMES = 10_000;
+
 function cut(text: string, maxChars: number): string {
   return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
 }
@@ -28,6 +31,10 @@ export class FindingsCollector {
   readonly #tests = new Map<string, string>();
   readonly #locations = new Map<string, FailureLocation>();
   readonly #errors = new Map<string, string>();
+  /** Distinct failing-test names seen, past maxEntries too, so the total is counted; capped to bound memory. */
+  readonly #seenTests = new Set<string>();
+  #testsSeen = 0;
+  #reportedTotal: number | undefined;
 
   constructor(limits: FindingLimits, workspacePath?: string) {
     this.#limits = limits;
@@ -36,7 +43,26 @@ export class FindingsCollector {
 
   addTest(name: string): void {
     const trimmed = name.trim();
-    if (trimmed !== "") this.#add(this.#tests, trimmed, cut(trimmed, this.#limits.maxEntryChars));
+    if (trimmed === "") return;
+    if (!this.#seenTests.has(trimmed)) {
+      this.#testsSeen++;
+      if (this.#seenTests.size < MAX_COUNTED_NAMES) this.#seenTests.add(trimmed);
+    }
+    this.#add(this.#tests, trimmed, cut(trimmed, this.#limits.maxEntryChars));
+  }
+
+  /** The number of failing tests the tool itself reported in its summary: it wins over the names counted. */
+  reportTotal(count: number): void {
+    if (Number.isSafeInteger(count) && count >= 0) this.#reportedTotal = count;
+  }
+
+  /** The tool's own total if it printed one, else the distinct failing tests named. */
+  get failingCount(): number {
+    return Math.max(this.#reportedTotal ?? this.#testsSeen, this.#tests.size);
+  }
+
+  get reportedTotal(): number | undefined {
+    return this.#reportedTotal;
   }
 
   /** Returns false for locations inside runtimes and dependencies, which are not kept. */

@@ -12,6 +12,7 @@ import type { LineRecognizer, RecognizerDefinition } from "./recognizer.ts";
  */
 const BANNER = /^\s*RUN\s+v\d+\.\d+/;
 const SUMMARY = /^\s*(?:Test Files|Tests)\s+(?:\d+ failed|no tests)/;
+const TESTS_FAILED = /^\s*Tests\s+(\d+) failed\b/;
 const SEPARATOR = /^\s*⎯{3,}/;
 const FAIL_HEADER = /^ FAIL {1,2}(\S.*?)\s*$/;
 const LOCATION = /^\s*❯\s+(?:\S+\s+)?(\S+?):(\d+):(\d+)\s*$/;
@@ -33,6 +34,8 @@ class VitestRecognizer implements LineRecognizer {
   consume(line: string): void {
     if (BANNER.test(line) || SUMMARY.test(line)) {
       this.recognised = true;
+      const failed = TESTS_FAILED.exec(line);
+      if (failed) this.#findings.reportTotal(Number(failed[1]));
       this.#endFailure();
       return;
     }

@@ -22,11 +22,23 @@ const COMPILE_ERROR = /^(?:\.\/)?([\w./-]+\.go):(\d+):(\d+): (.+)$/;
 const PANIC = /^panic: (.+?)(?: \[recovered\])?$/;
 const GOROUTINE_FRAME = /^\t(\/\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$/;
 const RUN = /^=== (?:RUN|PAUSE|CONT) /;
+const TIMED_OUT = /^panic: test timed out after /;
+/** Go 1.20+ lists the tests still running under the timeout panic: `running tests:` then `\tTestX (2s)`. */
+const RUNNING_TEST = /^\t(\S+) \([^)]*\)$/;
+/** Older Go: the goroutine dump shows the test function, `example.com/shop/slow.TestX(0xc000...)`. */
+const TEST_FUNCTION_FRAME =
+  /^(?:[\w.~-]+\/)*[\w.~-]+\.((?:Test|Benchmark|Fuzz)[A-Z0-9_]\w*|(?:Test|Benchmark|Fuzz))(?:\.func\d+)*\(/;
+const MAX_NAMES = 200;
 
 class GoTestRecognizer implements LineRecognizer {
   recognised = false;
   readonly #findings: FindingsCollector;
   readonly #failed: string[] = [];
+  /** Distinct failing names (bounded) and how many of them turned out to be parents of a failing subtest. */
+  readonly #seen = new Set<string>();
+  readonly #parents = new Set<string>();
+  /** After `panic: test timed out`: the tests still running are the ones that timed out. */
+  #timeout: "none" | "panic" | "running-list" = "none";
 
   constructor(findings: FindingsCollector) {
     this.#findings = findings;
@@ -36,9 +48,14 @@ class GoTestRecognizer implements LineRecognizer {
     const failed = FAILED_TEST.exec(line);
     if (failed?.[1]) {
       this.recognised = true;
-      if (this.#failed.length < 200 && !this.#failed.includes(failed[1])) this.#failed.push(failed[1]);
+      this.#count(failed[1]);
+      if (this.#failed.length < MAX_NAMES && !this.#failed.includes(failed[1])) this.#failed.push(failed[1]);
       return;
     }
+    if (TIMED_OUT.test(line)) {
+      this.recognised = true;
+      this.#timeout = "panic";
+    } else if (this.#timeout !== "none" && this.#consumeTimeout(line)) return;
     if (PACKAGE_RESULT.test(line) || RUN.test(line)) this.recognised = true;
     const buildFailed = BUILD_FAILED.exec(line);
     if (buildFailed?.[1]) {
@@ -71,6 +88,32 @@ class GoTestRecognizer implements LineRecognizer {
     for (const name of this.#failed) {
       if (!this.#failed.some((other) => other.startsWith(`${name}/`))) this.#findings.addTest(name);
     }
+    // go test prints no total: the failures counted are the leaves.
+    if (this.#seen.size > 0) this.#findings.reportTotal(this.#seen.size - this.#parents.size);
+  }
+
+  #count(name: string): void {
+    if (this.#seen.has(name) || this.#seen.size >= 10_000) return;
+    this.#seen.add(name);
+    // The parent's line comes first; its subtest's line shows it was only a parent.
+    const slash = name.lastIndexOf("/");
+    const parent = slash === -1 ? undefined : name.slice(0, slash);
+    if (parent !== undefined && this.#seen.has(parent)) this.#parents.add(parent);
+  }
+
+  /** Returns true when the line named a test that timed out. */
+  #consumeTimeout(line: string): boolean {
+    if (line === "running tests:") {
+      this.#timeout = "running-list";
+      return true;
+    }
+    const running = this.#timeout === "running-list" ? RUNNING_TEST.exec(line) : null;
+    const frame = running ? null : TEST_FUNCTION_FRAME.exec(line);
+    const name = running?.[1] ?? frame?.[1];
+    if (!name) return false;
+    this.#count(name);
+    if (this.#failed.length < MAX_NAMES && !this.#failed.includes(name)) this.#failed.push(name);
+    return frame === null;
   }
 }
 

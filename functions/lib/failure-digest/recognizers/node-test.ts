@@ -27,6 +27,12 @@ import { v8Frame } from "./stack-frame.ts";
 const TAP_SIGNATURE = /^(?:TAP version \d+|\s*# Subtest: |# (?:tests|pass|fail) \d+$)/;
 const SPEC_SIGNATURE = /^ℹ (?:tests|pass|fail) \d+$/;
 const SUBTEST = /^(\s*)# Subtest: (.+)$/;
+const FAIL_TOTAL = /^(?:ℹ|#) fail (\d+)$/;
+/** The spec reporter's tree: `▶ suite` opens a suite; `✔|✖|﹣ name (1.2ms)` ends a test or a suite. */
+const SPEC_SUITE_START = /^(\s*)▶ (.+)$/;
+const SPEC_RESULT = /^(\s*)([✔✖﹣▶]) (.+?) \(\d[\d.]*m?s\)(?: # .*)?$/;
+/** Failing tests named in the tree, kept to give the summary's bare names their suites. */
+const MAX_TREE_FAILURES = 64;
 const TEST_POINT = /^(\s*)not ok \d+ - (.+?)(?: # (?:SKIP|TODO)\b.*)?$/;
 const LOCATION_AT_END = /^(.+):(\d+):(\d+)$/;
 /** A YAML frame line of the TAP `stack:` block: `fn (file:line:col)` or `file:line:col`. */
@@ -65,6 +71,9 @@ class NodeTestRecognizer implements LineRecognizer {
   #inSpecSummary = false;
   #specLocation: string | undefined;
   readonly #specError = new ErrorBlock();
+  readonly #specSuites: { indent: number; name: string }[] = [];
+  #treeFailures: { name: string; path: string }[] = [];
+  #sawSpecSummary = false;
 
   constructor(findings: FindingsCollector) {
     this.#findings = findings;
@@ -72,15 +81,19 @@ class NodeTestRecognizer implements LineRecognizer {
 
   consume(line: string): void {
     if (TAP_SIGNATURE.test(line) || SPEC_SIGNATURE.test(line)) this.recognised = true;
+    const total = FAIL_TOTAL.exec(line);
+    if (total) this.#findings.reportTotal(Number(total[1]));
     if (line.trim() === "✖ failing tests:") {
       this.recognised = true;
       this.#inSpecSummary = true;
+      this.#sawSpecSummary = true;
       return;
     }
     if (this.#inSpecSummary) {
       this.#consumeSpecSummary(line);
       return;
     }
+    if (this.#consumeSpecTree(line)) return;
     if (this.#pending) {
       if (this.#consumeYaml(this.#pending, line)) return;
     }
@@ -108,6 +121,36 @@ class NodeTestRecognizer implements LineRecognizer {
   finish(): void {
     if (this.#pending) this.#commitTap(this.#pending);
     this.#specError.close(this.#findings);
+    // Cut off before its summary (a timeout): the tree's failures are all there is.
+    if (!this.#sawSpecSummary) for (const failure of this.#treeFailures) this.#findings.addTest(failure.path);
+  }
+
+  /** Follows the spec reporter's tree to know each failing test's suites (its summary gives bare names). */
+  #consumeSpecTree(line: string): boolean {
+    const result = SPEC_RESULT.exec(line);
+    const start = result ? null : SPEC_SUITE_START.exec(line);
+    const match = result ?? start;
+    if (!match) return false;
+    const indent = match[1]?.length ?? 0;
+    const name = (result ? result[3] : match[2]) ?? "";
+    const closesSuite =
+      result !== null && this.#specSuites.some((s) => s.indent === indent && s.name === name);
+    while ((this.#specSuites.at(-1)?.indent ?? -1) >= indent) this.#specSuites.pop();
+    if (start) {
+      if (this.#specSuites.length < 32) this.#specSuites.push({ indent, name });
+    } else if (result?.[2] === "✖" && !closesSuite && this.#treeFailures.length < MAX_TREE_FAILURES) {
+      this.#treeFailures.push({ name, path: [...this.#specSuites.map((s) => s.name), name].join(" > ") });
+    }
+    return true;
+  }
+
+  /** The summary's bare name with its suites, when the tree named it (in the same order). */
+  #specPath(name: string): string {
+    const at = this.#treeFailures.findIndex((f) => f.name === name);
+    if (at === -1) return name;
+    const path = this.#treeFailures[at]?.path ?? name;
+    this.#treeFailures = this.#treeFailures.slice(at + 1);
+    return path;
   }
 
   /** Returns true when the line belonged to the YAML diagnostics of the pending failure. */
@@ -167,7 +210,7 @@ class NodeTestRecognizer implements LineRecognizer {
     const failed = /^✖ (.+?)(?: \(\d[\d.]*m?s\))?$/.exec(line.trim());
     if (failed?.[1]) {
       this.#specError.close(this.#findings);
-      this.#findings.addTest(failed[1]);
+      this.#findings.addTest(this.#specPath(failed[1]));
       const at = this.#specLocation !== undefined ? LOCATION_AT_END.exec(this.#specLocation) : null;
       if (at?.[1]) this.#findings.addLocation(at[1], Number(at[2]), Number(at[3]));
       this.#specLocation = undefined;

@@ -1,4 +1,4 @@
-import type { OutputDigest } from "../lib/contracts.ts";
+import type { OutputDigest } from "../contracts.ts";
 
 /**
  * Turning captured output into the lines the recognizers read: colours and cursor movement removed, carriage-
@@ -18,7 +18,8 @@ export function cleanLine(raw: string): string {
   const lastReturn = line.lastIndexOf("\r");
   if (lastReturn !== -1) line = line.slice(lastReturn + 1);
   if (line.length > MAX_LINE_CHARS * 4) line = line.slice(0, MAX_LINE_CHARS * 4);
-  line = line.replace(ANSI_SEQUENCE, "");
+  // Most lines have no escape: skipping the scan keeps the streaming digest cheap per line.
+  if (line.includes("\u001b")) line = line.replace(ANSI_SEQUENCE, "");
   return line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line;
 }
 
@@ -46,6 +47,23 @@ export function digestText(digest: OutputDigest): string {
   const omitted = Math.max(0, digest.bytes - kept);
   const headEnd = digest.head.endsWith("\n") || digest.head === "" ? "" : "\n";
   return `${digest.head}${headEnd}[... ${omitted} bytes omitted ...]\n${digest.tail}`;
+}
+
+/**
+ * The whole lines of one stream's kept head and tail. When the middle was dropped, the head's last line and the
+ * tail's first line were cut by the byte bounds: they are left out, so no fragment is ever read as a line (a cut
+ * `FAIL test/x.test.js > suite > na` must not become a test's name).
+ */
+export function* keptLines(digest: OutputDigest): Generator<string> {
+  if (!digest.truncated) {
+    yield* linesOf(digest.head + digest.tail);
+    return;
+  }
+  const headEnd = digest.head.lastIndexOf("\n");
+  if (headEnd !== -1) yield* linesOf(digest.head.slice(0, headEnd + 1));
+  yield `[... ${Math.max(0, digest.bytes - Buffer.byteLength(digest.head) - Buffer.byteLength(digest.tail))} bytes omitted ...]`;
+  const tailStart = digest.tail.indexOf("\n");
+  if (tailStart !== -1) yield* linesOf(digest.tail.slice(tailStart + 1));
 }
 
 /**

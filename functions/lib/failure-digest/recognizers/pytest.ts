@@ -12,7 +12,9 @@ import type { LineRecognizer, RecognizerDefinition } from "./recognizer.ts";
  */
 const BANNER = /^=+ (?:test session starts|FAILURES|ERRORS|short test summary info) =+$/;
 const RESULT_LINE = /^=+ .*\b\d+ (?:failed|passed|errors?)\b.* in [\d.]+s.* =+$/;
-const SUMMARY_ENTRY = /^(FAILED|ERROR) (\S+)(?: - .*)?$/;
+/** A node id, whose parametrized part may hold spaces: `tests/t.py::test_total[order 1 of 45]`. */
+const SUMMARY_ENTRY = /^(FAILED|ERROR) ([^\s[]+(?:\[.*?\])?)(?: - .*)?$/;
+const COUNT = /\b(\d+) (failed|errors?)\b/g;
 const SECTION = /^_{3,} (.+?) _{3,}$/;
 const ERROR_LINE = /^E {1,}(.*)$/;
 const LOCATION = /^([^\s:][^:]*\.py):(\d+): /;
@@ -32,6 +34,11 @@ class PytestRecognizer implements LineRecognizer {
     if (BANNER.test(line) || RESULT_LINE.test(line)) {
       this.recognised = true;
       this.#error.close(this.#findings);
+      if (RESULT_LINE.test(line)) {
+        let total = 0;
+        for (const [, n] of line.matchAll(COUNT)) total += Number(n);
+        this.#findings.reportTotal(total);
+      }
       return;
     }
     const entry = SUMMARY_ENTRY.exec(line);
