@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { RepairRuntime, type RepairRuntimeProps } from "./constructs/agent-runtime.ts";
@@ -14,6 +14,7 @@ import {
   assertApprovalTtl,
 } from "./constructs/approval-api.ts";
 import { ArtifactBucket } from "./constructs/artifact-bucket.ts";
+import { DeliveryCredential, type RepositoryDeliverySettings } from "./constructs/delivery-credential.ts";
 import { EGRESS_BLOCKS, egressCostAtRest } from "./constructs/egress.ts";
 import { RepairAlarms } from "./constructs/repair-alarms.ts";
 import { RepairAudit } from "./constructs/repair-audit.ts";
@@ -112,6 +113,23 @@ export interface RepairStackProps extends StackProps {
    */
   readonly changeRules?: Readonly<Record<string, unknown>>;
   /**
+   * How each repository's approved change is delivered (deliver-change reads it as DELIVERY_CONFIGS): patch
+   * (nothing pushed), branch, or pull-request. Branch and pull-request need `deliveryGitLayerArn`.
+   * @default - every repository: patch
+   */
+  readonly deliveryConfigs?: Readonly<Record<string, RepositoryDeliverySettings>>;
+  /**
+   * A Lambda layer with bin/git for deliver-change (branch and pull-request delivery apply the patch with git).
+   * @default - none (patch delivery only)
+   */
+  readonly deliveryGitLayerArn?: string;
+  /**
+   * Who may decide approvals, per repository name ("*": every repository), as the approval API's authorizer names
+   * them (the Cognito user's e-mail). The approval API reads it as APPROVERS.
+   * @default - nobody: decisions are refused until approvers are configured
+   */
+  readonly approvers?: Readonly<Record<string, readonly string[]>>;
+  /**
    * @default - approvers subscribe to the approval topic later
    */
   readonly approverEmails?: readonly string[];
@@ -153,6 +171,8 @@ export class RepairStack extends Stack {
   readonly alarms: RepairAlarms;
   readonly audit: RepairAudit;
   readonly notifications: ApprovalNotifications;
+  /** The repository write credential, readable by deliver-change alone. */
+  readonly delivery: DeliveryCredential;
   readonly eventBus: events.EventBus;
 
   constructor(scope: Construct, id: string, props: RepairStackProps = {}) {
@@ -173,6 +193,10 @@ export class RepairStack extends Stack {
       ...(props.approverEmails ? { approverEmails: props.approverEmails } : {}),
     });
     this.notifications = approvals;
+    this.delivery = new DeliveryCredential(this, "Delivery", {
+      ...(props.deliveryConfigs ? { repositories: props.deliveryConfigs } : {}),
+      ...(props.deliveryGitLayerArn ? { gitLayerArn: props.deliveryGitLayerArn } : {}),
+    });
     // Repair Requested comes in on this bus, and request-approval announces Approval Requested on it.
     this.eventBus = new events.EventBus(this, "Bus", {
       eventBusName: props.eventBusName ?? "agentcore-repair",
@@ -258,7 +282,12 @@ export class RepairStack extends Stack {
           ? { POLICY_CONFIGS: JSON.stringify(props.policyConfigs) }
           : {}),
       }),
-      "approval-api": makeFunction("approval-api", approvalStores),
+      // Reads the exported patch for the full-patch link; decides only for the deployment's approvers.
+      "approval-api": makeFunction("approval-api", {
+        ...approvalStores,
+        ARTIFACT_BUCKET: this.artifacts.bucket.bucketName,
+        APPROVERS: JSON.stringify(props.approvers ?? {}),
+      }),
       // Runs git in the session through run-command (measure, export, revert) and stores the patch.
       "export-change": makeFunction("export-change", {
         ...taskConfig,
@@ -267,8 +296,11 @@ export class RepairStack extends Stack {
           ? { CHANGE_RULES: JSON.stringify(props.changeRules) }
           : {}),
       }),
-      // Its role and the delivery credential are deliver-change's own (issue 12b).
-      "deliver-change": makeFunction("deliver-change", { ARTIFACT_BUCKET: this.artifacts.bucket.bucketName }),
+      // Its role and the delivery credential are deliver-change's own.
+      "deliver-change": makeFunction("deliver-change", {
+        ARTIFACT_BUCKET: this.artifacts.bucket.bucketName,
+        ...this.delivery.environment(),
+      }),
       finalize: makeFunction("finalize", taskConfig),
       // request-approval is created after the approval API, whose URL goes into the approval message.
     } satisfies Partial<Record<TaskName, RepairFunction>>;
@@ -405,6 +437,20 @@ export class RepairStack extends Stack {
     approvals.grant(approvalApi, "dynamodb:GetItem", "dynamodb:UpdateItem");
     audit.grant(approvalApi, "dynamodb:PutItem");
     notifications.signingSecret.grantRead(approvalApi);
+
+    // request-approval and approval-api read the exported patch of an approval of a diff (hash check, display).
+    artifacts.grantReadRuns(requestApproval);
+    artifacts.grantReadRuns(approvalApi);
+
+    // deliver-change: reads the approved patch; the only reader of the repository write credential.
+    const deliverChange = all["deliver-change"];
+    artifacts.grantReadRuns(deliverChange.role);
+    this.delivery.grantTo(deliverChange.role);
+    if (this.delivery.gitLayerArn) {
+      deliverChange.function.addLayers(
+        lambda.LayerVersion.fromLayerVersionArn(this, "DeliveryGitLayer", this.delivery.gitLayerArn),
+      );
+    }
 
     // finalize: reads the ledger, writes the report, stops the session (flushes storage).
     const finalize = all.finalize.role;

@@ -1,4 +1,6 @@
+import { Duration } from "aws-cdk-lib";
 import * as apigateway from "aws-cdk-lib/aws-apigateway";
+import * as cognito from "aws-cdk-lib/aws-cognito";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -93,15 +95,24 @@ export interface ApprovalApiProps {
    * @default logs.RetentionDays.ONE_YEAR (access logs are part of the approval audit)
    */
   readonly accessLogRetention?: logs.RetentionDays;
+  /**
+   * Who approvers sign in as: the API's Cognito user pool authorizer checks the ID token, and approval-api reads
+   * the user's e-mail claim from the request context (checked against APPROVERS). Bring your organisation's pool
+   * (federated with its identity provider) or use the one created here (no self sign-up, MFA required).
+   * @default - a new user pool
+   */
+  readonly userPool?: cognito.IUserPool;
 }
 
 /**
- * The public approval API. It has no AWS authorizer on purpose: the person deciding has no AWS identity.
- * GET only shows what would run (safe for mail scanners that follow links); a decision is a POST that carries a
- * signed, single-use, expiring token, checked by the approval-api function.
+ * The approval API. Every method needs a signed-in approver (a Cognito user pool authorizer), whose identity the
+ * approval-api function takes from the request context, never from the form. GET only shows what would run or be
+ * delivered (safe for mail scanners that follow links); a decision is a POST that also carries a signed,
+ * single-use, expiring token bound to the execution and the command's or patch's hash.
  */
 export class ApprovalApi extends Construct {
   readonly api: apigateway.RestApi;
+  readonly userPool: cognito.IUserPool;
   /** `https://<id>.execute-api.<region>.amazonaws.com/<stage>` without a trailing slash. */
   readonly baseUrl: string;
 
@@ -127,27 +138,49 @@ export class ApprovalApi extends Construct {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
+    this.userPool = props.userPool ?? this.createUserPool();
+    const authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, "Approvers", {
+      cognitoUserPools: [this.userPool],
+      resultsCacheTtl: Duration.minutes(5),
+    });
     const integration = new apigateway.LambdaIntegration(props.handler, { proxy: true });
+    const signedIn = {
+      authorizationType: apigateway.AuthorizationType.COGNITO,
+      authorizer,
+      requestValidator: validator,
+      requestParameters: { "method.request.path.approvalId": true },
+    };
     const approval = this.api.root.addResource("approvals").addResource("{approvalId}");
-    for (const method of ["GET", "POST"]) {
-      approval.addMethod(method, integration, {
-        authorizationType: apigateway.AuthorizationType.NONE,
-        requestValidator: validator,
-        requestParameters: { "method.request.path.approvalId": true },
-      });
-    }
+    for (const method of ["GET", "POST"]) approval.addMethod(method, integration, signedIn);
+    // The full patch of an approval of a diff (the page links it with the same token).
+    approval.addResource("patch").addMethod("GET", integration, signedIn);
     this.baseUrl = `https://${this.api.restApiId}.execute-api.${this.api.stack.region}.${this.api.stack.urlSuffix}/${this.api.deploymentStage.stageName}`;
 
-    const publicByDesign =
-      "The approver has no AWS identity: GET only displays the pending command, and a decision needs a POST " +
-      "with an HMAC-signed, single-use, expiring token bound to the execution and the command hash.";
-    acknowledge(this.api, "AwsSolutions-APIG4", publicByDesign);
-    acknowledge(this.api, "AwsSolutions-COG4", publicByDesign);
     acknowledge(
       this.api,
       "AwsSolutions-APIG3",
       "Low-volume human-facing API with stage throttling (5 rps); attach an AWS WAF web ACL in accounts that " +
         "mandate one: no rule here depends on it.",
     );
+  }
+
+  private createUserPool(): cognito.UserPool {
+    const pool = new cognito.UserPool(this, "ApproverPool", {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+      },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+    });
+    return pool;
   }
 }

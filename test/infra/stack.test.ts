@@ -226,7 +226,11 @@ describe("IAM: the artifact bucket", () => {
       "run-command": write,
       "invoke-agent": readLedgerAndWrite,
       "review-commands": write,
-      "request-approval": write,
+      // request-approval also reads the exported patch it asks a person to approve (hash check, inline diff).
+      "request-approval": ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+      // approval-api reads the patch for the full-patch link, deliver-change the patch it delivers.
+      "approval-api": ["s3:GetObject"],
+      "deliver-change": ["s3:GetObject"],
       // export-change appends ledger lines and stores the patch; it reads nothing back.
       "export-change": write,
       finalize: readLedgerAndWrite,
@@ -325,9 +329,9 @@ describe("Lambda functions", () => {
         "ARTIFACT_BUCKET",
         "EVENT_BUS_NAME",
       ],
-      "approval-api": approvalStores,
+      "approval-api": [...approvalStores, "APPROVERS", "ARTIFACT_BUCKET"],
       "export-change": [...taskConfig, "CHANGE_RULES", "RUN_COMMAND_FUNCTION_NAME"],
-      "deliver-change": ["ARTIFACT_BUCKET"],
+      "deliver-change": ["ARTIFACT_BUCKET", "DELIVERY_DEFAULT_MODE", "DELIVERY_SECRET_ARN"],
       finalize: taskConfig,
     };
 
@@ -627,11 +631,19 @@ describe("triggers", () => {
     });
   });
 
-  it("offers the approval API publicly, GET to show and POST to decide, both through approval-api", () => {
+  it("offers the approval API to signed-in approvers only, GET to show and POST to decide, through approval-api", () => {
+    const methods = built.template.findResources("AWS::ApiGateway::Method");
+    const approvalMethods = Object.values(methods).filter((method) =>
+      JSON.stringify(method).includes(functionIds["approval-api"]),
+    );
+    expect(approvalMethods).toHaveLength(3);
+    for (const method of approvalMethods) {
+      expect(method.Properties.AuthorizationType).toBe("COGNITO_USER_POOLS");
+    }
     for (const method of ["GET", "POST"]) {
       built.template.hasResourceProperties("AWS::ApiGateway::Method", {
         HttpMethod: method,
-        AuthorizationType: "NONE",
+        AuthorizationType: "COGNITO_USER_POOLS",
         Integration: Match.objectLike({
           Type: "AWS_PROXY",
           Uri: {
