@@ -4,17 +4,17 @@ import { judgeDestination } from "./egress.ts";
 import type { Finding } from "./findings.ts";
 import type { Invocation, RuleContext } from "./invocation.ts";
 import { judgePath, type PathAccess } from "./path-effects.ts";
+import { taskRisk } from "./rules/tasks.ts";
 import type { Word } from "./shell-words.ts";
 import {
   type Call,
   type CompiledLevel,
+  compileLevel,
   finding,
   type OptionSpec,
   type ParsedOption,
   type ToolSpec,
-  compileLevel,
 } from "./spec.ts";
-import { taskRisk } from "./rules/tasks.ts";
 import { displayPath, resolvePath, zoneOf } from "./workspace-paths.ts";
 
 /**
@@ -147,7 +147,11 @@ function parseRest(
     const word = words[i] as Word;
     if (word.value === null) {
       if (!runtimeOperandIsSafe(level) && !(stopAtFirst && operands.length > 0)) {
-        add(w, "unknown", `a word only known at run time (${word.raw}) where ${level.path} expects ${expects(level)}`);
+        add(
+          w,
+          "unknown",
+          `a word only known at run time (${word.raw}) where ${level.path} expects ${expects(level)}`,
+        );
         return null;
       }
       operands.push(word);
@@ -218,7 +222,10 @@ function parseOption(
     return applyOption(w, level, spec, name, words[i + 1], out) ? i + 2 : -1;
   }
   const exact = level.options.get(text);
-  if (exact?.value === "command" || (exact === undefined && level.options.get(text.slice(0, 2))?.value === "command")) {
+  if (
+    exact?.value === "command" ||
+    (exact === undefined && level.options.get(text.slice(0, 2))?.value === "command")
+  ) {
     // `python -m pytest -x`: the module and every word after it are the command that runs.
     const spec = (exact ?? level.options.get(text.slice(0, 2))) as OptionSpec;
     const glued = exact === undefined ? [{ value: text.slice(2), raw }] : [];
@@ -306,7 +313,11 @@ function judgeShell(w: Walk, word: Word, how: string): Finding[] {
   return w.ctx.judgeScript(word.value, how);
 }
 
-export function judgePathWord(w: { inv: Invocation; ctx: RuleContext; out: Finding[]; cwd: string | null }, word: Word, access: PathAccess): void {
+export function judgePathWord(
+  w: { inv: Invocation; ctx: RuleContext; out: Finding[]; cwd: string | null },
+  word: Word,
+  access: PathAccess,
+): void {
   if (word.value === null && access === "read") {
     w.out.push(finding(w.inv, "unknown", `reads a path only known at run time (${word.raw})`));
     return;
@@ -372,7 +383,12 @@ export function judgeWrappedCommand(
  * A workspace file the run executes or loads, trusted as workspace-write only while the agent has not changed it
  * since the prepared revision (the change record's paths; none given means nothing is known to have changed).
  */
-export function changedFinding(inv: Invocation, ctx: RuleContext, path: string, what: string): Finding | null {
+export function changedFinding(
+  inv: Invocation,
+  ctx: RuleContext,
+  path: string,
+  what: string,
+): Finding | null {
   const changed = ctx.changed;
   if (changed === undefined) return null;
   const hit = changed.find((p) => p === path || (p.includes("*") && globMatch(p, path)));

@@ -67,7 +67,11 @@ export function judgeDestination(subject: string, word: Word, allow: readonly st
   }
   const host = hostOf(word.value);
   if (host === null) {
-    return { class: "network-write", subject, detail: `contacts ${word.value}, whose host the policy cannot read` };
+    return {
+      class: "network-write",
+      subject,
+      detail: `contacts ${word.value}, whose host the policy cannot read`,
+    };
   }
   if (hostAllowed(host, allow)) {
     return { class: "read-only", subject, detail: `contacts ${host}, on the egress allow-list` };

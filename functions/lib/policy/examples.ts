@@ -37,7 +37,9 @@ export function checkSpecExamples(specs: readonly ToolSpec[], decide: Decide): v
   if (checked || process.env.POLICY_SKIP_EXAMPLES === "1") return;
   const mismatches = exampleMismatches(specs, decide);
   if (mismatches.length > 0) {
-    const lines = mismatches.slice(0, 10).map((m) => `${m.tool}: ${JSON.stringify(m.command)} should ${m.expected}`);
+    const lines = mismatches
+      .slice(0, 10)
+      .map((m) => `${m.tool}: ${JSON.stringify(m.command)} should ${m.expected}`);
     throw new SpecError(`${mismatches.length} spec example(s) decided otherwise:\n${lines.join("\n")}`);
   }
   checked = true;

@@ -48,7 +48,17 @@ export type OperandKind =
 /** Operand kinds in order, the last one repeating: `"data read"` is a pattern then files (grep). */
 export type Operands = string;
 
-const OPERAND_KINDS = new Set<string>(["data", "read", "write", "remove", "copy", "command", "script", "urls", "none"]);
+const OPERAND_KINDS = new Set<string>([
+  "data",
+  "read",
+  "write",
+  "remove",
+  "copy",
+  "command",
+  "script",
+  "urls",
+  "none",
+]);
 const WHOLE_KINDS = new Set<string>(["copy", "command", "script"]);
 
 export function parseOperands(text: string, where: string): readonly OperandKind[] {
@@ -104,7 +114,17 @@ export interface Call {
 
 export type Logic = (call: Call) => void;
 
-export type ValueKind = "flag" | "optional" | "any" | "read" | "write" | "remove" | "cwd" | "shell" | "url" | "command";
+export type ValueKind =
+  | "flag"
+  | "optional"
+  | "any"
+  | "read"
+  | "write"
+  | "remove"
+  | "cwd"
+  | "shell"
+  | "url"
+  | "command";
 
 export interface OptionSpec {
   readonly names: readonly string[];
@@ -167,7 +187,8 @@ export function parseOptions(text: string, where: string): OptionSpec[] {
     }
     out.push({
       names: list,
-      value: kind === undefined ? "flag" : kind === "" ? "any" : kind === "?" ? "optional" : (kind as ValueKind),
+      value:
+        kind === undefined ? "flag" : kind === "" ? "any" : kind === "?" ? "optional" : (kind as ValueKind),
       raises: raises as CommandClass | undefined,
     });
   }
@@ -211,7 +232,8 @@ export function compileLevel(level: Level, path: string, inherited: Level | unde
     subcommands,
     default:
       level.default === undefined ? undefined : compileLevel(toLevel(level.default), `${path} (none)`, level),
-    otherwise: level.otherwise === undefined ? undefined : compileLevel(level.otherwise, `${path} <name>`, level),
+    otherwise:
+      level.otherwise === undefined ? undefined : compileLevel(level.otherwise, `${path} <name>`, level),
     logic: level.logic,
     loads: (level.loads ?? "").split(/\s+/).filter((s) => s !== ""),
     hasRiskyOption: hasRisky || level.logic !== undefined,

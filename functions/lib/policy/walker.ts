@@ -3,6 +3,7 @@ import type { BashParser } from "./bash-parser.ts";
 import type { Finding } from "./findings.ts";
 import type { Assignment, Invocation, RuleContext, Stdin } from "./invocation.ts";
 import { judgePath } from "./path-effects.ts";
+import { loaderVariable } from "./rules/environment.ts";
 import { scanCommandText, scanInvocation } from "./sensitive-references.ts";
 import {
   assignVariable,
@@ -13,7 +14,6 @@ import {
   type ShellState,
 } from "./shell-state.ts";
 import { dynamicWord, evaluateWord, type Word, type WordEnvironment } from "./shell-words.ts";
-import { loaderVariable } from "./rules/environment.ts";
 import { HOME, resolvePath } from "./workspace-paths.ts";
 
 /** What every walker of one review shares: where the workspace is and how a simple command is judged. */
@@ -221,7 +221,8 @@ export class Walker {
       } else {
         if (/^-[a-zA-Z]*[fF]/.test(child.text)) printsFunctions = true;
         // A name reference or an integer attribute evaluates a value later: `declare -n r=x`, `declare -i n="$v"`.
-        if (/^-[a-zA-Z]*[ni]/.test(child.text)) this.unknown(node, `${keyword} ${child.text} evaluates a value as a name or arithmetic`);
+        if (/^-[a-zA-Z]*[ni]/.test(child.text))
+          this.unknown(node, `${keyword} ${child.text} evaluates a value as a name or arithmetic`);
         this.walk(child, copyState(st));
       }
     }
@@ -351,7 +352,11 @@ export class Walker {
 
     scanCommandText(subject, node, (f) => this.push(f));
     if (/@[PAEKak]\}|\(\([^)]*\$|\$\[/.test(node.text) || /\$\(\([^)]*[A-Za-z_]/.test(node.text)) {
-      this.push({ class: "unknown", subject, detail: "an expansion that evaluates a value as code or arithmetic (${x@P}, $((x)))" });
+      this.push({
+        class: "unknown",
+        subject,
+        detail: "an expansion that evaluates a value as code or arithmetic (${x@P}, $((x)))",
+      });
     }
     if (nameNode === null) return;
     const wordNode = nameNode.namedChildren[0] ?? nameNode;
@@ -551,7 +556,12 @@ function assignmentOf(node: Node, env: WordEnvironment): Assignment {
   };
 }
 
-function programVariableFinding(subject: string, name: string, value: string | null, workspace: string): Finding | null {
+function programVariableFinding(
+  subject: string,
+  name: string,
+  value: string | null,
+  workspace: string,
+): Finding | null {
   const detail = loaderVariable(name, value, workspace);
   return detail === null ? null : { class: "unknown", subject, detail };
 }

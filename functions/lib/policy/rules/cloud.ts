@@ -6,25 +6,36 @@ import { hasOption, writes } from "./logic.ts";
  * reads a name rather than looking it up): describe/get/list read; secrets and credentials are credentials;
  * `test-*` verbs and `--cli-input-*` run what the person cannot see; anything else changes infrastructure.
  */
-const AWS_READ = /^(describe|get|list|head|batch-get|lookup|search|filter|estimate|validate|check|detect|simulate|preview|view|query|scan|select|tail|wait|help|decode)(-|$)/;
-const AWS_SECRET = /^(get-secret-value|get-parameters?|get-parameters-by-path|get-session-token|get-federation-token|assume-role.*|get-credentials.*|get-login-password|get-authorization-token|create-access-key|decrypt|generate-data-key.*|get-role-credentials|export-credentials|get-password-data)$/;
+const AWS_READ =
+  /^(describe|get|list|head|batch-get|lookup|search|filter|estimate|validate|check|detect|simulate|preview|view|query|scan|select|tail|wait|help|decode)(-|$)/;
+const AWS_SECRET =
+  /^(get-secret-value|get-parameters?|get-parameters-by-path|get-session-token|get-federation-token|assume-role.*|get-credentials.*|get-login-password|get-authorization-token|create-access-key|decrypt|generate-data-key.*|get-role-credentials|export-credentials|get-password-data)$/;
 
 function awsLogic(call: Call): void {
   const [service, operation] = call.operands;
   if (service === undefined) return call.find("read-only", "prints aws usage");
-  if (service.value === null || operation?.value === null) return call.find("unknown", "aws runs a service or operation only known at run time");
+  if (service.value === null || operation?.value === null)
+    return call.find("unknown", "aws runs a service or operation only known at run time");
   if (hasOption(call, "--cli-input-json", "--cli-input-yaml", "--generate-cli-skeleton")) {
     call.find("unknown", "aws reads its parameters from input the policy cannot see");
   }
-  for (const o of call.options) if (/^--(outfile|output-file)$/.test(o.name) && o.value) writes(call, o.value, "write");
+  for (const o of call.options)
+    if (/^--(outfile|output-file)$/.test(o.name) && o.value) writes(call, o.value, "write");
   const op = operation?.value ?? "";
   const s = service.value;
-  if (s === "configure" || s === "sso" || s === "login" || (s === "ecr" && op.startsWith("get-login")) || AWS_SECRET.test(op)) {
+  if (
+    s === "configure" ||
+    s === "sso" ||
+    s === "login" ||
+    (s === "ecr" && op.startsWith("get-login")) ||
+    AWS_SECRET.test(op)
+  ) {
     return call.find("credentials", `aws ${s} ${op} reads or changes credentials`);
   }
   if (s === "sts" && op === "get-caller-identity") return call.find("read-only", "reads the caller identity");
   if (s === "s3") {
-    if (/^(ls|presign)$/.test(op)) return call.find(op === "presign" ? "credentials" : "read-only", `aws s3 ${op}`);
+    if (/^(ls|presign)$/.test(op))
+      return call.find(op === "presign" ? "credentials" : "read-only", `aws s3 ${op}`);
     const remoteDest = call.operands.at(-1)?.value?.startsWith("s3://");
     if (/^(cp|mv|sync)$/.test(op) && !remoteDest) {
       for (const w of call.operands.slice(-1)) writes(call, w, "write");
@@ -44,7 +55,13 @@ const aws: ToolSpec = {
   logic: awsLogic,
   examples: {
     allow: ["aws sts get-caller-identity", "aws s3 ls s3://bucket", "aws lambda list-functions"],
-    approve: ["aws s3 rm s3://b --recursive", "aws secretsmanager get-secret-value --secret-id x", "aws lambda invoke --cli-input-json file://x.json", "aws ec2 run-instances", "aws apigateway test-invoke-method"],
+    approve: [
+      "aws s3 rm s3://b --recursive",
+      "aws secretsmanager get-secret-value --secret-id x",
+      "aws lambda invoke --cli-input-json file://x.json",
+      "aws ec2 run-instances",
+      "aws apigateway test-invoke-method",
+    ],
   },
 };
 
@@ -55,10 +72,21 @@ const kubeRead: Level = {
   anyOption: true,
   options: "--raw=!unknown",
   logic: (call) => {
-    if (call.operands.some((w) => w.value === null || /(^|,|\/)(secrets?|secret\.v1|secrets\.v1\.?|sealedsecrets?)(\.|,|\/|$)/i.test(w.value))) {
+    if (
+      call.operands.some(
+        (w) =>
+          w.value === null ||
+          /(^|,|\/)(secrets?|secret\.v1|secrets\.v1\.?|sealedsecrets?)(\.|,|\/|$)/i.test(w.value),
+      )
+    ) {
       call.find("credentials", "reads Kubernetes secrets");
     }
-    if (call.options.some((o) => /^-o|--output$/.test(o.name) && /jsonpath|go-template|yaml|json/.test(o.value?.value ?? "")) && call.operands.some((w) => w.value === "all")) {
+    if (
+      call.options.some(
+        (o) => /^-o|--output$/.test(o.name) && /jsonpath|go-template|yaml|json/.test(o.value?.value ?? ""),
+      ) &&
+      call.operands.some((w) => w.value === "all")
+    ) {
       call.find("credentials", "prints every resource, secrets included");
     }
   },
@@ -72,11 +100,23 @@ const kubectl: ToolSpec = {
   subcommands: {
     "get describe explain logs top api-resources api-versions version cluster-info events diff": kubeRead,
     "config auth": { class: "credentials", anyOption: true },
-    "exec cp attach port-forward proxy debug run": { class: "infrastructure", detail: "runs or reaches into the cluster", anyOption: true },
+    "exec cp attach port-forward proxy debug run": {
+      class: "infrastructure",
+      detail: "runs or reaches into the cluster",
+      anyOption: true,
+    },
     "apply create delete patch replace edit scale rollout set label annotate expose autoscale drain cordon uncordon taint certificate kustomize wait":
       { class: "infrastructure", detail: "changes the cluster", anyOption: true },
   },
-  examples: { allow: ["kubectl get pods -n app", "kubectl logs deploy/api"], approve: ["kubectl get secrets", "kubectl get secret/x -o yaml", "kubectl get --raw /api/v1/namespaces/x/secrets", "kubectl apply --dry-run=client -f x.yaml"] },
+  examples: {
+    allow: ["kubectl get pods -n app", "kubectl logs deploy/api"],
+    approve: [
+      "kubectl get secrets",
+      "kubectl get secret/x -o yaml",
+      "kubectl get --raw /api/v1/namespaces/x/secrets",
+      "kubectl apply --dry-run=client -f x.yaml",
+    ],
+  },
 };
 
 const helm: ToolSpec = {
@@ -84,29 +124,43 @@ const helm: ToolSpec = {
   default: "read-only",
   anyOption: true,
   subcommands: {
-    "list ls status history get show template lint version help search env dependency verify": { class: "read-only", anyOption: true },
-    "install upgrade uninstall delete rollback test push package repo plugin registry pull": { class: "infrastructure", anyOption: true },
+    "list ls status history get show template lint version help search env dependency verify": {
+      class: "read-only",
+      anyOption: true,
+    },
+    "install upgrade uninstall delete rollback test push package repo plugin registry pull": {
+      class: "infrastructure",
+      anyOption: true,
+    },
   },
-  examples: { allow: ["helm template chart", "helm lint chart"], approve: ["helm upgrade --install x chart"] },
+  examples: {
+    allow: ["helm template chart", "helm lint chart"],
+    approve: ["helm upgrade --install x chart"],
+  },
 };
 
 const terraform: ToolSpec = {
   names: "terraform tofu tflocal terragrunt pulumi cdk cdklocal sam samlocal serverless sls packer eksctl",
   default: "read-only",
   anyOption: true,
-  options: "-chdir|--cwd=cwd",
+  options: "-chdir|--cwd=cwd --app|-a=!unknown",
   subcommands: {
-    "validate fmt version providers graph show plan synth diff list ls doctor metadata docs build preview stack config init get console output":
+    "validate fmt version providers graph show plan synth diff list ls doctor metadata docs build preview stack config init get console output local":
       { class: "workspace-write", detail: "reads or prepares infrastructure code", anyOption: true },
     "apply destroy import taint untaint refresh state deploy remove up down rm bootstrap invoke publish create delete logs login logout force-unlock workspace":
       { class: "infrastructure", detail: "changes infrastructure or its state", anyOption: true },
   },
-  examples: { allow: ["terraform validate", "terraform plan", "cdk synth"], approve: ["terraform apply -auto-approve", "cdk deploy", "pulumi up"] },
+  examples: {
+    allow: ["terraform validate", "terraform plan", "cdk synth"],
+    approve: ["terraform apply -auto-approve", "cdk deploy", "pulumi up"],
+  },
 };
 
 /** Cloud and platform CLIs: reads by verb, credentials by verb, anything else changes something remote. */
-const CLOUD_READ = /^(list|describe|show|get|info|version|read|tail|logs?|help|exists|query|search|check|wait|validate|view|status|whoami)(-|$)/;
-const CLOUD_CREDENTIALS = /^(login|logout|print-access-token|print-identity-token|get-access-token|get-credentials|activate-service-account|configure-docker|access|get-token|auth|token|secrets?|env|kv|read|item|unlock|exec|lookup)$/;
+const CLOUD_READ =
+  /^(list|describe|show|get|info|version|read|tail|logs?|help|exists|query|search|check|wait|validate|view|status|whoami)(-|$)/;
+const CLOUD_CREDENTIALS =
+  /^(login|logout|print-access-token|print-identity-token|get-access-token|get-credentials|activate-service-account|configure-docker|access|get-token|auth|token|secrets?|env|kv|read|item|unlock|exec|lookup)$/;
 
 const platforms: ToolSpec = {
   names: `gcloud az doctl gsutil firebase vercel vc netlify ntl wrangler fly flyctl heroku amplify copilot railway ansible-playbook
@@ -114,13 +168,21 @@ const platforms: ToolSpec = {
   anyOption: true,
   logic: (call) => {
     const words = call.operands.map((w) => w.value);
-    if (words.some((w) => w === null)) return call.find("unknown", `${call.inv.name} with a word only known at run time`);
-    const secretStore = /^(vault|op|pass|gopass|bw|lpass|aws-vault|secret-tool|security)$/.test(call.inv.name);
-    if (secretStore || words.some((w) => CLOUD_CREDENTIALS.test(w as string))) return call.find("credentials", `${call.inv.name} reads or changes credentials`);
-    if (words.some((w) => CLOUD_READ.test(w as string))) return call.find("read-only", `reads with ${call.inv.name}`);
+    if (words.some((w) => w === null))
+      return call.find("unknown", `${call.inv.name} with a word only known at run time`);
+    const secretStore = /^(vault|op|pass|gopass|bw|lpass|aws-vault|secret-tool|security)$/.test(
+      call.inv.name,
+    );
+    if (secretStore || words.some((w) => CLOUD_CREDENTIALS.test(w as string)))
+      return call.find("credentials", `${call.inv.name} reads or changes credentials`);
+    if (words.some((w) => CLOUD_READ.test(w as string)))
+      return call.find("read-only", `reads with ${call.inv.name}`);
     call.find("infrastructure", `${call.inv.name} ${words.slice(0, 2).join(" ")} changes remote resources`);
   },
-  examples: { allow: ["gcloud config list"], approve: ["gcloud run deploy x", "vercel --prod", "vault kv get secret/x"] },
+  examples: {
+    allow: ["gcloud config list"],
+    approve: ["gcloud run deploy x", "vercel --prod", "vault kv get secret/x"],
+  },
 };
 
 /** Containers: builds and reads are local; runs with host mounts, host namespaces or privileges reach the machine. */
@@ -128,14 +190,20 @@ function containerRun(call: Call): void {
   for (const { written: name, value } of call.options) {
     const o = { name };
     const v = value?.value;
-    if (o.name === "--privileged" || o.name === "--cap-add" || o.name === "--security-opt" || o.name === "--device") {
+    if (
+      o.name === "--privileged" ||
+      o.name === "--cap-add" ||
+      o.name === "--security-opt" ||
+      o.name === "--device"
+    ) {
       call.find("destructive", `${o.name} gives the container the machine's privileges`);
     }
     if (/^--(network|net|pid|ipc|uts|userns|cgroupns)$/.test(o.name) && (v === null || v === "host")) {
       call.find("destructive", `${o.name}=${v ?? "?"} shares the machine's namespace`);
     }
     if (/^(-v|--volume|--mount)$/.test(o.name)) {
-      const source = v == null ? null : /^(?:type=bind,)?(?:source|src)=([^,]+)/.exec(v)?.[1] ?? v.split(":")[0] ?? null;
+      const source =
+        v == null ? null : (/^(?:type=bind,)?(?:source|src)=([^,]+)/.exec(v)?.[1] ?? v.split(":")[0] ?? null);
       if (source === null) call.find("unknown", "mounts a path only known at run time");
       else if (/^[/~.]/.test(source)) writes(call, { value: source, raw: v ?? "" }, "write");
     }
@@ -152,17 +220,44 @@ const docker: ToolSpec = {
   anyOption: true,
   options: "-H|--host|--context=!unknown --config=!credentials",
   subcommands: {
-    "ps images inspect logs version info top stats diff history events port search": { class: "read-only", anyOption: true },
-    "build buildx": { class: "workspace-write", detail: "builds an image", anyOption: true, options: "--push!package-publish -o|--output=write" },
-    "run create": { class: "workspace-write", detail: "runs a container", options: runOptions, stopOptions: true, logic: containerRun },
-    "exec start stop restart kill rm rmi pull tag wait pause unpause rename prune image container volume network save load compose cp commit attach": { class: "workspace-write", detail: "manages local containers", anyOption: true, logic: containerRun, options: runOptions },
+    "ps images inspect logs version info top stats diff history events port search": {
+      class: "read-only",
+      anyOption: true,
+    },
+    "build buildx": {
+      class: "workspace-write",
+      detail: "builds an image",
+      anyOption: true,
+      options: "--push!package-publish -o|--output=write",
+    },
+    "run create": {
+      class: "workspace-write",
+      detail: "runs a container",
+      options: runOptions,
+      stopOptions: true,
+      logic: containerRun,
+    },
+    "exec start stop restart kill rm rmi pull tag wait pause unpause rename prune image container volume network save load compose cp commit attach":
+      {
+        class: "workspace-write",
+        detail: "manages local containers",
+        anyOption: true,
+        logic: containerRun,
+        options: runOptions,
+      },
     "push manifest trust": "package-publish",
     "login logout secret": "credentials",
     "system swarm service stack node plugin context": { class: "destructive", anyOption: true },
   },
   examples: {
     allow: ["docker build -t app .", "docker ps", "docker run --rm app npm test"],
-    approve: ["docker run -v /:/host alpine sh", "docker run --privileged alpine", "docker run --network host alpine", "docker push x", "docker run --pid=host alpine"],
+    approve: [
+      "docker run -v /:/host alpine sh",
+      "docker run --privileged alpine",
+      "docker run --network host alpine",
+      "docker push x",
+      "docker run --pid=host alpine",
+    ],
   },
 };
 
@@ -172,7 +267,10 @@ const containerTools: ToolSpec = {
   anyOption: true,
   subcommands: {
     "ps config logs images ls version top inspect digest manifest": "read-only",
-    "up down build run exec start stop restart rm pull create bud from": { class: "workspace-write", anyOption: true },
+    "up down build run exec start stop restart rm pull create bud from": {
+      class: "workspace-write",
+      anyOption: true,
+    },
     "push copy append mutate": "package-publish",
     "login logout": "credentials",
   },
@@ -187,16 +285,27 @@ const ghApi: Level = {
     -i|--include --silent --cache= --hostname= -p|--preview= --verbose --slurp`,
   logic: (call) => {
     const method = call.options.find((o) => o.name === "-X")?.value;
-    if (method !== undefined && (method.value === null || !/^GET$/i.test(method.value))) call.find("vcs-remote", `sends a ${method.raw} request`);
-    const fields = call.options.filter((o) => o.name === "-f" || o.name === "-F").map((o) => o.value?.value ?? null);
-    if (call.operands[0]?.value === "graphql" && fields.some((f) => f === null || /mutation|^[^=]*=@/is.test(f))) {
+    if (method !== undefined && (method.value === null || !/^GET$/i.test(method.value)))
+      call.find("vcs-remote", `sends a ${method.raw} request`);
+    const fields = call.options
+      .filter((o) => o.name === "-f" || o.name === "-F")
+      .map((o) => o.value?.value ?? null);
+    if (
+      call.operands[0]?.value === "graphql" &&
+      fields.some((f) => f === null || /mutation|^[^=]*=@/is.test(f))
+    ) {
       call.find("vcs-remote", "sends a GraphQL mutation or a field read from a file");
     }
     if (call.operands[0]?.value === null) call.find("unknown", "calls an API path only known at run time");
   },
 };
 
-const ghRead: Level = { class: "read-only", detail: "reads the hosting service", anyOption: true, options: "-D|--dir|-O|--output=write" };
+const ghRead: Level = {
+  class: "read-only",
+  detail: "reads the hosting service",
+  anyOption: true,
+  options: "-D|--dir|-O|--output=write",
+};
 const ghWrite: Level = { class: "vcs-remote", detail: "changes the hosting service", anyOption: true };
 
 const gh: ToolSpec = {
@@ -204,18 +313,50 @@ const gh: ToolSpec = {
   default: "read-only",
   options: "-R|--repo= --hostname=",
   subcommands: {
-    "pr issue mr": { default: "read-only", subcommands: { "view list status diff checks": ghRead, "checkout co": { class: "workspace-write", anyOption: true } }, otherwise: ghWrite },
-    "run workflow release": { default: "read-only", subcommands: { "view list watch": ghRead, download: ghRead, "create upload": "package-publish" }, otherwise: ghWrite },
-    "repo": { default: "read-only", subcommands: { "view list": ghRead, clone: { class: "workspace-write", anyOption: true } }, otherwise: ghWrite },
-    "api": ghApi,
+    "pr issue mr": {
+      default: "read-only",
+      subcommands: {
+        "view list status diff checks": ghRead,
+        "checkout co": { class: "workspace-write", anyOption: true },
+      },
+      otherwise: ghWrite,
+    },
+    "run workflow release": {
+      default: "read-only",
+      subcommands: { "view list watch": ghRead, download: ghRead, "create upload": "package-publish" },
+      otherwise: ghWrite,
+    },
+    repo: {
+      default: "read-only",
+      subcommands: { "view list": ghRead, clone: { class: "workspace-write", anyOption: true } },
+      otherwise: ghWrite,
+    },
+    api: ghApi,
     "auth secret variable ssh-key gpg-key": "credentials",
     "status search browse help version": ghRead,
     "gist label project codespace extension alias config cache ruleset": ghWrite,
   },
   examples: {
     allow: ["gh pr view 12", "gh run list", "gh api repos/o/r/pulls", "gh run download 1 -D /tmp/art"],
-    approve: ["gh pr merge 12", "gh api -X POST repos/o/r/issues", "gh api graphql -f query='mutation { x }'", "gh api graphql -F q=@x.graphql", "gh run download 1 --dir /etc", "gh auth token", "gh release create v1"],
+    approve: [
+      "gh pr merge 12",
+      "gh api -X POST repos/o/r/issues",
+      "gh api graphql -f query='mutation { x }'",
+      "gh api graphql -F q=@x.graphql",
+      "gh run download 1 --dir /etc",
+      "gh auth token",
+      "gh release create v1",
+    ],
   },
 };
 
-export const cloudSpecs: readonly ToolSpec[] = [aws, kubectl, helm, terraform, platforms, docker, containerTools, gh];
+export const cloudSpecs: readonly ToolSpec[] = [
+  aws,
+  kubectl,
+  helm,
+  terraform,
+  platforms,
+  docker,
+  containerTools,
+  gh,
+];

@@ -11,10 +11,22 @@ const LOADS_CODE =
 const HARMLESS: readonly (readonly [RegExp, RegExp])[] = [
   [/^(PAGER|GIT_PAGER|MANPAGER)$/, /^(|cat|less|less -R|less -FRX|more)$/],
   [/^(EDITOR|VISUAL|GIT_EDITOR|GIT_SEQUENCE_EDITOR)$/, /^(|true|:|cat|vi|vim|nano)$/],
-  [/^NODE_OPTIONS$/, /^((--max-old-space-size=\d+|--max-semi-space-size=\d+|--stack-size=\d+|--experimental-vm-modules|--no-warnings|--enable-source-maps|--trace-warnings|--trace-deprecation|--unhandled-rejections=\w+|--no-deprecation|--experimental-strip-types|--expose-gc)\s*)*$/],
-  [/^(PYTHONDONTWRITEBYTECODE|PYTHONUNBUFFERED|PYTHONHASHSEED|PYTHONUTF8|PYTHONIOENCODING|PYTHONFAULTHANDLER|PYTHONDEVMODE|PYTHONWARNINGS|PYTHONOPTIMIZE)$/, /^[\w.,:=-]*$/],
-  [/^(GIT_AUTHOR_NAME|GIT_AUTHOR_EMAIL|GIT_COMMITTER_NAME|GIT_COMMITTER_EMAIL|GIT_AUTHOR_DATE|GIT_COMMITTER_DATE|GIT_TERMINAL_PROMPT|GIT_OPTIONAL_LOCKS|GIT_FLUSH|GIT_MERGE_AUTOEDIT)$/, /^[^$`]*$/],
-  [/^(CGO_ENABLED|CARGO_TERM_COLOR|CARGO_INCREMENTAL|CARGO_TERM_VERBOSE|npm_config_loglevel|npm_config_fund|npm_config_audit|npm_config_yes|NPM_CONFIG_LOGLEVEL|YARN_ENABLE_IMMUTABLE_INSTALLS|PIP_DISABLE_PIP_VERSION_CHECK|PIP_NO_CACHE_DIR|UV_NO_CACHE)$/, /^[\w.-]*$/],
+  [
+    /^NODE_OPTIONS$/,
+    /^((--max-old-space-size=\d+|--max-semi-space-size=\d+|--stack-size=\d+|--experimental-vm-modules|--no-warnings|--enable-source-maps|--trace-warnings|--trace-deprecation|--unhandled-rejections=\w+|--no-deprecation|--experimental-strip-types|--expose-gc)\s*)*$/,
+  ],
+  [
+    /^(PYTHONDONTWRITEBYTECODE|PYTHONUNBUFFERED|PYTHONHASHSEED|PYTHONUTF8|PYTHONIOENCODING|PYTHONFAULTHANDLER|PYTHONDEVMODE|PYTHONWARNINGS|PYTHONOPTIMIZE)$/,
+    /^[\w.,:=-]*$/,
+  ],
+  [
+    /^(GIT_AUTHOR_NAME|GIT_AUTHOR_EMAIL|GIT_COMMITTER_NAME|GIT_COMMITTER_EMAIL|GIT_AUTHOR_DATE|GIT_COMMITTER_DATE|GIT_TERMINAL_PROMPT|GIT_OPTIONAL_LOCKS|GIT_FLUSH|GIT_MERGE_AUTOEDIT)$/,
+    /^[^$`]*$/,
+  ],
+  [
+    /^(CGO_ENABLED|CARGO_TERM_COLOR|CARGO_INCREMENTAL|CARGO_TERM_VERBOSE|npm_config_loglevel|npm_config_fund|npm_config_audit|npm_config_yes|NPM_CONFIG_LOGLEVEL|YARN_ENABLE_IMMUTABLE_INSTALLS|PIP_DISABLE_PIP_VERSION_CHECK|PIP_NO_CACHE_DIR|UV_NO_CACHE)$/,
+    /^[\w.-]*$/,
+  ],
   [/^(TMPDIR|HOME)$/, /^\/tmp(\/[\w.-]+)*$/],
 ];
 
@@ -24,7 +36,10 @@ export function loaderVariable(name: string, value: string | null, workspace: st
   if (value !== null) {
     if (HARMLESS.some(([n, v]) => n.test(name) && v.test(value.trim()))) return null;
     // Module search paths inside the workspace load the workspace's own code, which the repair runs anyway.
-    if (/^(PYTHONPATH|NODE_PATH|PERL5LIB|RUBYLIB)$/.test(name) && value.split(":").every((p) => inWorkspace(p, workspace))) {
+    if (
+      /^(PYTHONPATH|NODE_PATH|PERL5LIB|RUBYLIB)$/.test(name) &&
+      value.split(":").every((p) => inWorkspace(p, workspace))
+    ) {
       return null;
     }
   }

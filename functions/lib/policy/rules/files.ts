@@ -23,8 +23,14 @@ const readers: ToolSpec = {
     --files0-from=read --hyperlink-format= --compress-program=shell -F|--follow`,
   operands: "read",
   examples: {
-    allow: ["ls -la src", "grep -rn TODO src", "rg -n 'fn main' --glob '*.rs'", "wc -l src/*.ts", "head -n 20 README.md"],
-    approve: ["cat ~/.aws/credentials", "rg --pre ./x.sh foo", "fd -x rm", "cat \"$(cat list)\""],
+    allow: [
+      "ls -la src",
+      "grep -rn TODO src",
+      "rg -n 'fn main' --glob '*.rs'",
+      "wc -l src/*.ts",
+      "head -n 20 README.md",
+    ],
+    approve: ["cat ~/.aws/credentials", "rg --pre ./x.sh foo", "fd -x rm", 'cat "$(cat list)"'],
   },
 };
 
@@ -34,7 +40,10 @@ const printers: ToolSpec = {
   class: "read-only",
   detail: "prints or tests its arguments",
   anyOption: true,
-  examples: { allow: ['echo "done: $?"', "printf '%s\\n' a b", "test -f package.json", "sleep 1"], approve: [] },
+  examples: {
+    allow: ['echo "done: $?"', "printf '%s\\n' a b", "test -f package.json", "sleep 1"],
+    approve: [],
+  },
 };
 
 const writers: ToolSpec = {
@@ -44,7 +53,10 @@ const writers: ToolSpec = {
   anyOption: true,
   options: "-r|--reference=read -t|--date|-d|-m|--mode|-s|--size|--context=",
   operands: "write",
-  examples: { allow: ["mkdir -p build/out", "touch src/new.ts", "rmdir empty"], approve: ["mkdir /etc/x", "touch ~/.bashrc"] },
+  examples: {
+    allow: ["mkdir -p build/out", "touch src/new.ts", "rmdir empty"],
+    approve: ["mkdir /etc/x", "touch ~/.bashrc"],
+  },
 };
 
 const remove: ToolSpec = {
@@ -56,7 +68,14 @@ const remove: ToolSpec = {
   operands: "remove",
   examples: {
     allow: ["rm -rf node_modules dist", "rm -f /tmp/out.txt", "rimraf coverage"],
-    approve: ["rm -rf /", "rm -rf ~", "rm -rf .git", "rm -rf .", "rm -rf --no-preserve-root /", 'rm -rf "$DIR"/'],
+    approve: [
+      "rm -rf /",
+      "rm -rf ~",
+      "rm -rf .git",
+      "rm -rf .",
+      "rm -rf --no-preserve-root /",
+      'rm -rf "$DIR"/',
+    ],
   },
 };
 
@@ -113,11 +132,17 @@ const link: ToolSpec = {
       const base = target.value.startsWith("/") || linkPath === null ? call.ctx.cwd : posix.dirname(linkPath);
       const resolved = resolvePath(target.value, base);
       if (resolved === null || !isScratchOrWorkspace(resolved, call.ctx.workspace)) {
-        call.find("destructive", `links to ${target.value}, outside the workspace (writes through it escape)`);
+        call.find(
+          "destructive",
+          `links to ${target.value}, outside the workspace (writes through it escape)`,
+        );
       }
     }
   },
-  examples: { allow: ["ln -s ../lib src/lib", "ln -sf dist/cli.js bin/cli"], approve: ["ln -s /etc etc", "ln -s ~/.ssh keys"] },
+  examples: {
+    allow: ["ln -s ../lib src/lib", "ln -sf dist/cli.js bin/cli"],
+    approve: ["ln -s /etc etc", "ln -s ~/.ssh keys"],
+  },
 };
 
 const dd: ToolSpec = {
@@ -127,14 +152,19 @@ const dd: ToolSpec = {
   detail: "copies data",
   logic: (call) => {
     for (const word of call.operands) {
-      if (word.value === null) call.find("unknown", `dd with an operand only known at run time (${word.raw})`);
-      else if (word.value.startsWith("of=")) writes(call, { value: word.value.slice(3), raw: word.raw }, "write");
+      if (word.value === null)
+        call.find("unknown", `dd with an operand only known at run time (${word.raw})`);
+      else if (word.value.startsWith("of="))
+        writes(call, { value: word.value.slice(3), raw: word.raw }, "write");
       else if (!/^(if|bs|ibs|obs|cbs|count|skip|seek|conv|iflag|oflag|status)=/.test(word.value)) {
         call.find("unknown", `${word.value} is not a dd operand the policy knows`, true);
       }
     }
   },
-  examples: { allow: ["dd if=/dev/zero of=build/blob bs=1k count=4"], approve: ["dd if=/dev/zero of=/dev/sda"] },
+  examples: {
+    allow: ["dd if=/dev/zero of=build/blob bs=1k count=4"],
+    approve: ["dd if=/dev/zero of=/dev/sda"],
+  },
 };
 
 const tee: ToolSpec = {
@@ -158,11 +188,15 @@ const streams: ToolSpec = {
     // `uniq IN OUT` and `xxd IN OUT` write their second operand; `split IN PREFIX` and `csplit` write pieces.
     const name = call.inv.name;
     const second = call.operands[1];
-    if ((name === "uniq" || name === "xxd" || name === "split") && second !== undefined) writes(call, second, "write");
+    if ((name === "uniq" || name === "xxd" || name === "split") && second !== undefined)
+      writes(call, second, "write");
     if (name === "split" && second === undefined) writes(call, { value: "x", raw: "x" }, "write");
     if (name === "csplit") writes(call, { value: "xx", raw: "xx" }, "write");
   },
-  examples: { allow: ["sort -u names.txt", "sort -o sorted.txt names.txt", "uniq -c words"], approve: ["sort -o /etc/passwd x"] },
+  examples: {
+    allow: ["sort -u names.txt", "sort -o sorted.txt names.txt", "uniq -c words"],
+    approve: ["sort -o /etc/passwd x"],
+  },
 };
 
 /**
@@ -179,7 +213,8 @@ function sedLogic(call: Call): void {
   if (scripts.length === 0) scripts.push(operands.shift());
   for (const script of scripts) {
     if (script === undefined) return call.find("unknown", "sed without a script");
-    if (script.value === null) return call.find("unknown", `sed runs a script only known at run time (${script.raw})`);
+    if (script.value === null)
+      return call.find("unknown", `sed runs a script only known at run time (${script.raw})`);
     const risky = sedRiskyCommand(script.value);
     if (risky !== null) call.find("unknown", `the sed script ${risky}`);
   }
@@ -249,7 +284,8 @@ export function sedRiskyCommand(script: string): string | null {
     }
     if (command === "s" || command === "y") {
       const delim = script[i];
-      if (delim === undefined || delim === "\n" || delim === "\\") return "has an s command the policy cannot read";
+      if (delim === undefined || delim === "\n" || delim === "\\")
+        return "has an s command the policy cannot read";
       i += 1;
       if (!readDelimited(delim) || !readDelimited(delim)) return "has an s command the policy cannot read";
       if (command === "s") {
@@ -280,13 +316,27 @@ const sed: ToolSpec = {
     -z|--null-data -l|--line-length= --posix --debug --sandbox -i|-I|--in-place=? --follow-symlinks -b|--binary`,
   logic: sedLogic,
   examples: {
-    allow: ["sed -n '1,20p' src/a.ts", "sed -i 's/foo/bar/g' src/a.ts", "sed -i.bak -e 's|a|b|' src/x.js", "sed -E 's#x#y#' f"],
-    approve: ["sed -i 's/a/b/' /etc/hosts", "sed 's/x/id/e' f", "sed '1e id' f", "sed -n 'w /etc/x' f", "sed 's|a|b|w out' f", "sed '1r /etc/shadow' f", "sed \"$S\" f"],
+    allow: [
+      "sed -n '1,20p' src/a.ts",
+      "sed -i 's/foo/bar/g' src/a.ts",
+      "sed -i.bak -e 's|a|b|' src/x.js",
+      "sed -E 's#x#y#' f",
+    ],
+    approve: [
+      "sed -i 's/a/b/' /etc/hosts",
+      "sed 's/x/id/e' f",
+      "sed '1e id' f",
+      "sed -n 'w /etc/x' f",
+      "sed 's|a|b|w out' f",
+      "sed '1r /etc/shadow' f",
+      'sed "$S" f',
+    ],
   },
 };
 
 /** awk programs may run commands (`system`, pipes), read files (`getline <`), and write files (redirects). */
-const AWK_RISKY = /\bsystem\s*\(|\|\s*&|\|\s*getline|getline\s*<|\bprintf?\b[^;}]*[>|]|\bENVIRON\b|@load|@include|\bclose\s*\(/;
+const AWK_RISKY =
+  /\bsystem\s*\(|\|\s*&|\|\s*getline|getline\s*<|\bprintf?\b[^;}]*[>|]|\bENVIRON\b|@load|@include|\bclose\s*\(/;
 
 const awk: ToolSpec = {
   names: "awk gawk mawk nawk",
@@ -305,7 +355,10 @@ const awk: ToolSpec = {
       if (program?.value == null) return call.find("unknown", "awk runs a program only known at run time");
       // `>` inside a comparison is harmless, but the policy does not parse awk: any redirect-like text waits.
       if (AWK_RISKY.test(program.value)) {
-        call.find("unknown", "the awk program may run commands, read or write files, or read the environment");
+        call.find(
+          "unknown",
+          "the awk program may run commands, read or write files, or read the environment",
+        );
       }
     }
     if (call.options.some((o) => o.name === "-i" && o.value?.value === "inplace")) {
@@ -314,7 +367,12 @@ const awk: ToolSpec = {
   },
   examples: {
     allow: ["awk '{print $1}' data.txt", "awk -F, 'NR>1 {s+=$2} END {print s}' x.csv"],
-    approve: ["awk 'BEGIN{system(\"id\")}'", "awk '{print > \"/etc/x\"}' f", "awk 'BEGIN{\"id\" | getline x}'", "awk 'BEGIN{print ENVIRON[\"TOKEN\"]}'"],
+    approve: [
+      "awk 'BEGIN{system(\"id\")}'",
+      "awk '{print > \"/etc/x\"}' f",
+      "awk 'BEGIN{\"id\" | getline x}'",
+      "awk 'BEGIN{print ENVIRON[\"TOKEN\"]}'",
+    ],
   },
 };
 
@@ -328,12 +386,19 @@ const jq: ToolSpec = {
   operands: "data read",
   logic: (call) => {
     const filter = call.operands[0];
-    if (filter !== undefined && (filter.value === null || /\$ENV\b|\benv\b|strenv\(|load\(/.test(filter.value))) {
+    if (
+      filter !== undefined &&
+      (filter.value === null || /\$ENV\b|\benv\b|strenv\(|load\(/.test(filter.value))
+    ) {
       call.find("credentials", "the filter reads the environment or other files");
     }
-    if (call.options.some((o) => o.name === "-i")) for (const f of call.operands.slice(1)) writes(call, f, "write");
+    if (call.options.some((o) => o.name === "-i"))
+      for (const f of call.operands.slice(1)) writes(call, f, "write");
   },
-  examples: { allow: ["jq .version package.json", "yq -i '.a = 1' config.yml"], approve: ["jq -n env", "yq -i '.a=1' /etc/x.yml"] },
+  examples: {
+    allow: ["jq .version package.json", "yq -i '.a = 1' config.yml"],
+    approve: ["jq -n env", "yq -i '.a=1' /etc/x.yml"],
+  },
 };
 
 const compress: ToolSpec = {
@@ -388,12 +453,16 @@ const zip: ToolSpec = {
   class: "workspace-write",
   detail: "writes or extracts archives",
   anyOption: true,
-  options: "-d=write -x= -P= -O|--output-file=write -TT|--unzip-command=!unknown -:!destructive -^!destructive",
+  options:
+    "-d=write -x= -P= -O|--output-file=write -TT|--unzip-command=!unknown -:!destructive -^!destructive",
   operands: "write read",
   logic: (call) => {
     if (call.inv.name === "cpio") call.find("unknown", "cpio keeps absolute and parent paths of the archive");
   },
-  examples: { allow: ["unzip -o fixtures.zip -d test/fixtures", "zip -r dist.zip dist"], approve: ["unzip -: a.zip", "unzip a.zip -d /", "cpio -idm < a.cpio"] },
+  examples: {
+    allow: ["unzip -o fixtures.zip -d test/fixtures", "zip -r dist.zip dist"],
+    approve: ["unzip -: a.zip", "unzip a.zip -d /", "cpio -idm < a.cpio"],
+  },
 };
 
 const patch: ToolSpec = {
@@ -406,7 +475,10 @@ const patch: ToolSpec = {
     --binary --merge -B|--prefix=`,
   operands: "write read",
   logic: (call) => writes(call, { value: ".", raw: "." }, "write"),
-  examples: { allow: ["patch -p1 < fix.diff"], approve: ["patch -d / -p0 < x.diff", "patch /etc/hosts x.diff"] },
+  examples: {
+    allow: ["patch -p1 < fix.diff"],
+    approve: ["patch -d / -p0 < x.diff", "patch /etc/hosts x.diff"],
+  },
 };
 
 const editors: ToolSpec = {
@@ -437,12 +509,34 @@ const manuals: ToolSpec = {
   detail: "prints a manual page or the date",
   anyOption: true,
   options: "-P|--pager|-H|--html=shell -s|--set=!destructive",
-  examples: { allow: ["man git-rebase", "date +%s"], approve: ["man -P 'git push' ls", "date -s 2020-01-01"] },
+  examples: {
+    allow: ["man git-rebase", "date +%s"],
+    approve: ["man -P 'git push' ls", "date -s 2020-01-01"],
+  },
 };
 
 export const fileSpecs = (): readonly ToolSpec[] => [
-  readers, printers, writers, remove, copy, modes, link, dd, tee, streams, sed, awk, jq, compress, tar, zip,
-  patch, editors, mktemp, manuals, find,
+  readers,
+  printers,
+  writers,
+  remove,
+  copy,
+  modes,
+  link,
+  dd,
+  tee,
+  streams,
+  sed,
+  awk,
+  jq,
+  compress,
+  tar,
+  zip,
+  patch,
+  editors,
+  mktemp,
+  manuals,
+  find,
 ];
 
 const FIND_EXEC = new Set(["-exec", "-execdir", "-ok", "-okdir"]);
@@ -468,7 +562,8 @@ function findLogic(call: Call): void {
   for (const root of roots) writes(call, root, "read");
   while (i < args.length) {
     const text = args[i]?.value;
-    if (text === null || text === undefined) return call.find("unknown", `find with a word only known at run time (${args[i]?.raw})`);
+    if (text === null || text === undefined)
+      return call.find("unknown", `find with a word only known at run time (${args[i]?.raw})`);
     if (FIND_ONE_ARG.has(text)) i += 2;
     else if (text === "-delete") {
       acted = true;
@@ -485,10 +580,21 @@ function findLogic(call: Call): void {
       if (end < 0) return call.find("unknown", `${text} without a terminating ; or +`);
       for (const root of roots) {
         const found = under(root);
-        const words = args.slice(i + 1, end).map((w) => (w.value?.includes("{}") ? { value: found.value === null ? null : w.value.split("{}").join(found.value), raw: w.raw } : w));
+        const words = args
+          .slice(i + 1, end)
+          .map((w) =>
+            w.value?.includes("{}")
+              ? { value: found.value === null ? null : w.value.split("{}").join(found.value), raw: w.raw }
+              : w,
+          );
         const foundPath = found.value === null ? null : resolvePath(found.value, call.ctx.cwd);
-        const cwd = text.endsWith("dir") ? (foundPath === null ? null : posix.dirname(foundPath)) : call.ctx.cwd;
-        for (const f of judgeWrappedCommand(call.inv, { ...call.ctx, cwd }, words, `find ${text}`)) call.find(f.class, f.detail, f.overridable);
+        const cwd = text.endsWith("dir")
+          ? foundPath === null
+            ? null
+            : posix.dirname(foundPath)
+          : call.ctx.cwd;
+        for (const f of judgeWrappedCommand(call.inv, { ...call.ctx, cwd }, words, `find ${text}`))
+          call.find(f.class, f.detail, f.overridable);
       }
       i = end + 1;
     } else i += 1;
@@ -497,7 +603,9 @@ function findLogic(call: Call): void {
 }
 
 function under(root: Word): Word {
-  return root.value === null ? root : { value: `${root.value.replace(/\/+$/, "") || "/"}/*`, raw: `{} under ${root.raw}` };
+  return root.value === null
+    ? root
+    : { value: `${root.value.replace(/\/+$/, "") || "/"}/*`, raw: `{} under ${root.raw}` };
 }
 
 export const find: ToolSpec = {
@@ -506,6 +614,12 @@ export const find: ToolSpec = {
   logic: findLogic,
   examples: {
     allow: ["find . -name '*.ts' -type f", "find dist -delete", "find . -name '*.orig' -exec rm {} +"],
-    approve: ["find / -delete", "find . -exec git push \\;", "find . -fprint /etc/x", "find / -execdir rm {} \\;", "find . -ok sh -c 'git push' \\;"],
+    approve: [
+      "find / -delete",
+      "find . -exec git push \\;",
+      "find . -fprint /etc/x",
+      "find / -execdir rm {} \\;",
+      "find . -ok sh -c 'git push' \\;",
+    ],
   },
 };

@@ -1,6 +1,6 @@
 import type { Word } from "../shell-words.ts";
-import { isScratchOrWorkspace } from "../workspace-paths.ts";
 import type { Call, Level, ToolSpec } from "../spec.ts";
+import { isScratchOrWorkspace } from "../workspace-paths.ts";
 import { hasOption, optionValue, writes } from "./logic.ts";
 
 /**
@@ -14,10 +14,15 @@ const HARMLESS_KEYS =
 /** Judges one `key=value` given to `git -c`, `git clone -c` or `git config`. */
 function configKey(call: Call, key: Word | undefined, how: string): void {
   if (key === undefined) return call.find("unknown", `${how} without a key`);
-  if (key.value === null) return call.find("unknown", `${how} sets a key only known at run time (${key.raw})`);
-  const name = key.value.split("=")[0] ?? "";
+  if (key.value === null)
+    return call.find("unknown", `${how} sets a key only known at run time (${key.raw})`);
+  const [name = "", value] = key.value.split("=");
+  if (/^core\.(pager|editor)$/i.test(name) && /^(cat|less|true|:)$/.test(value ?? "")) return;
   if (!HARMLESS_KEYS.test(name)) {
-    call.find("unknown", `${how} sets ${name}, a key that can run programs or change what git reads or writes`);
+    call.find(
+      "unknown",
+      `${how} sets ${name}, a key that can run programs or change what git reads or writes`,
+    );
   }
 }
 
@@ -26,13 +31,28 @@ function configLogic(call: Call): void {
   const ops = [...call.operands];
   const verbs = "get list set unset rename-section remove-section edit get-color get-colorbool";
   const verb = verbs.split(" ").includes(ops[0]?.value ?? "") ? ops.shift()?.value : undefined;
-  if (verb === "edit" || hasOption(call, "-e")) return call.find("unknown", "git config --edit opens an editor");
+  if (verb === "edit" || hasOption(call, "-e"))
+    return call.find("unknown", "git config --edit opens an editor");
   const reads =
-    verb === "get" || verb === "list" || verb?.startsWith("get-") ||
-    hasOption(call, "--get", "--get-all", "--get-regexp", "--get-urlmatch", "-l", "--get-color", "--get-colorbool") ||
-    (verb === undefined && ops.length === 1 && !hasOption(call, "--unset", "--unset-all", "--remove-section", "--rename-section"));
+    verb === "get" ||
+    verb === "list" ||
+    verb?.startsWith("get-") ||
+    hasOption(
+      call,
+      "--get",
+      "--get-all",
+      "--get-regexp",
+      "--get-urlmatch",
+      "-l",
+      "--get-color",
+      "--get-colorbool",
+    ) ||
+    (verb === undefined &&
+      ops.length === 1 &&
+      !hasOption(call, "--unset", "--unset-all", "--remove-section", "--rename-section"));
   if (reads) return call.find("read-only", "reads git configuration");
-  if (hasOption(call, "--global", "--system")) call.find("destructive", "writes git configuration outside the workspace");
+  if (hasOption(call, "--global", "--system"))
+    call.find("destructive", "writes git configuration outside the workspace");
   const file = optionValue(call, "-f");
   if (file !== undefined) writes(call, file, "write");
   if (verb?.endsWith("section") || hasOption(call, "--remove-section", "--rename-section")) {
@@ -74,7 +94,10 @@ const git: ToolSpec = {
     // `git -C dir` and `--work-tree`: a repository outside the workspace is not the agent's to change.
     const cwd = call.ctx.cwd;
     if (call.leaf !== "read-only" && (cwd === null || !isScratchOrWorkspace(cwd, call.ctx.workspace))) {
-      call.find(cwd === null ? "unknown" : "destructive", `changes a repository in ${cwd ?? "a directory only known at run time"}`);
+      call.find(
+        cwd === null ? "unknown" : "destructive",
+        `changes a repository in ${cwd ?? "a directory only known at run time"}`,
+      );
     }
   },
   subcommands: {
@@ -92,12 +115,22 @@ const git: ToolSpec = {
     "format-patch": local("writes patches", "-o|--output-directory=write"),
     bisect: {
       default: "read-only",
-      subcommands: { "start bad good new old skip reset log visualize view terms replay": local("bisects"), run: "unknown" },
+      subcommands: {
+        "start bad good new old skip reset log visualize view terms replay": local("bisects"),
+        run: "unknown",
+      },
     },
     remote: {
       default: { class: "read-only", detail: "lists remotes" },
       options: "-v|--verbose",
-      subcommands: { "show get-url": readOnly("reads remotes"), "add remove rm rename set-url set-head set-branches prune update": local("changes remotes") },
+      subcommands: {
+        "show get-url": readOnly("reads remotes"),
+        "add remove rm rename set-url set-head set-branches prune update": {
+          class: "vcs-remote",
+          detail: "changes where the repository pushes and fetches",
+          anyOption: true,
+        },
+      },
     },
     config: {
       class: undefined,
@@ -117,26 +150,48 @@ const git: ToolSpec = {
         for (const o of call.options) if (o.name === "-c") configKey(call, o.value, "git clone -c");
       },
     },
-    "submodule": {
+    submodule: {
       default: "read-only",
       options: "-q|--quiet",
-      subcommands: { "status summary": "read-only", "init sync absorbgitdirs set-branch set-url": local("changes submodules"), "update add deinit foreach": "unknown" },
+      subcommands: {
+        "status summary": "read-only",
+        "init sync absorbgitdirs set-branch set-url": local("changes submodules"),
+        "update add deinit foreach": "unknown",
+      },
     },
     push: { class: "vcs-remote", detail: "pushes to a remote", anyOption: true },
     "send-email request-pull": "network-write",
     "credential credential-store credential-cache": "credentials",
-    "hook filter-branch filter-repo difftool mergetool gui citool instaweb daemon http-backend svn p4 fast-import": "unknown",
+    "hook filter-branch filter-repo difftool mergetool gui citool instaweb daemon http-backend svn p4 fast-import":
+      "unknown",
   },
   examples: {
     allow: [
-      "git status", "git diff --stat", "git log --oneline -n 5", "git add -A", "git commit -m 'fix: total'",
-      "git checkout -b fix/x", "git config user.name bot", "git -c color.ui=never log", "git stash", "git config --get remote.origin.url",
+      "git status",
+      "git diff --stat",
+      "git log --oneline -n 5",
+      "git add -A",
+      "git commit -m 'fix: total'",
+      "git checkout -b fix/x",
+      "git config user.name bot",
+      "git -c color.ui=never log",
+      "git stash",
+      "git config --get remote.origin.url",
     ],
     approve: [
-      "git push --force origin main", "git push --dry-run", "git -c core.hooksPath=/tmp/h commit -m x",
-      "git config core.fsmonitor ./x.sh", "git config alias.st '!sh -c id'", "git config --global user.name x",
-      "git -c core.pager='sh -c id' log", "git apply --unsafe-paths x.diff", "git rebase --exec 'git push' main",
-      'git "$(printf push)"', "git --forc", "git -C / clean -fdx", "git submodule foreach 'git push'",
+      "git push --force origin main",
+      "git push --dry-run",
+      "git -c core.hooksPath=/tmp/h commit -m x",
+      "git config core.fsmonitor ./x.sh",
+      "git config alias.st '!sh -c id'",
+      "git config --global user.name x",
+      "git -c core.pager='sh -c id' log",
+      "git apply --unsafe-paths x.diff",
+      "git rebase --exec 'git push' main",
+      'git "$(printf push)"',
+      "git --forc",
+      "git -C / clean -fdx",
+      "git submodule foreach 'git push'",
     ],
   },
 };

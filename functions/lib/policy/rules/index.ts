@@ -1,5 +1,5 @@
-import type { RuleTable } from "../invocation.ts";
 import { compileSpec } from "../dispatcher.ts";
+import type { RuleTable } from "../invocation.ts";
 import type { ToolSpec } from "../spec.ts";
 import { SpecError } from "../spec.ts";
 import { cloudSpecs } from "./cloud.ts";

