@@ -28,7 +28,7 @@ const SAFE = words(`
   testclasses compilejava compilekotlin processresources mypy ruff black isort flake8 pylint cargo go vet tidy mod
   proto protos schema schemas migrations i18n icons assets static html synth synthesize wrapper diff plan configure
   autogen index main cli example examples demo repro reproduce sample samples smoke perf profile fixtures seed-test
-  precommit version install run-many affected status`);
+  precommit version run-many affected status`);
 
 const MODIFIERS = words(`
   prod production dev development staging local ci watch fix debug docker web api client server ts js css esm cjs lib
