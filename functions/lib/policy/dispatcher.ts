@@ -146,13 +146,17 @@ function parseRest(
   while (i < words.length) {
     const word = words[i] as Word;
     if (word.value === null) {
-      if (!runtimeOperandIsSafe(level) && !(stopAtFirst && operands.length > 0)) {
+      if (
+        !runtimeOperandIsSafe(level) &&
+        !(word.input === true && inputOperandIsSafe(level)) &&
+        !(stopAtFirst && operands.length > 0)
+      ) {
+        // Still read the rest: what else the command does adds its own findings (`xargs -I{} cp {} /etc/`).
         add(
           w,
           "unknown",
           `a word only known at run time (${word.raw}) where ${level.path} expects ${expects(level)}`,
         );
-        return null;
       }
       operands.push(word);
       i += 1;
@@ -196,6 +200,17 @@ function runtimeOperandIsSafe(level: CompiledLevel): boolean {
   return level.operands.every((k) => k === "data") && level.anyOption && !level.hasRiskyOption;
 }
 
+/**
+ * What `xargs` reads in lands after the words written, and GNU tools take an option anywhere: it may be a path
+ * read or a harmless option, so it is safe only for tools whose every option is harmless and whose operands are
+ * read, never written (`xargs wc -l`, not `xargs git show`, whose `--output` writes).
+ */
+function inputOperandIsSafe(level: CompiledLevel): boolean {
+  return (
+    level.operands.every((k) => k === "data" || k === "read") && level.anyOption && !level.hasRiskyOption
+  );
+}
+
 /** Reads one option (and its value); returns the next index, or -1 when the command needs a person. */
 function parseOption(
   w: Walk,
@@ -222,6 +237,13 @@ function parseOption(
     return applyOption(w, level, spec, name, words[i + 1], out) ? i + 2 : -1;
   }
   const exact = level.options.get(text);
+  // Single-dash long options with a glued value (`terraform -chdir=infra`, `go build -o=bin/x`).
+  const eq = text.indexOf("=");
+  const singleLong = exact === undefined && eq > 2 ? level.options.get(text.slice(0, eq)) : undefined;
+  if (singleLong !== undefined && singleLong.value !== "flag" && singleLong.value !== "command") {
+    const value = { value: text.slice(eq + 1), raw };
+    return applyOption(w, level, singleLong, text.slice(0, eq), value, out) ? i + 1 : -1;
+  }
   if (
     exact?.value === "command" ||
     (exact === undefined && level.options.get(text.slice(0, 2))?.value === "command")
@@ -318,7 +340,9 @@ export function judgePathWord(
   word: Word,
   access: PathAccess,
 ): void {
-  if (word.value === null && access === "read") {
+  // `-` names standard input or output, by the convention of every tool that takes a path.
+  if (word.value === "-") return;
+  if (word.value === null && access === "read" && word.input !== true) {
     w.out.push(finding(w.inv, "unknown", `reads a path only known at run time (${word.raw})`));
     return;
   }

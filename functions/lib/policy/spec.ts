@@ -90,6 +90,8 @@ export interface Level {
   readonly stopOptions?: boolean;
   /** The words are a language of their own (find expressions, dd operands): only `logic` reads them. */
   readonly rawArgs?: boolean;
+  /** This level's options may also be written after any subcommand below it (`cdk synth --app X`, `npm i --prefix`). */
+  readonly globalOptions?: boolean;
 }
 
 export interface ToolSpec extends Level {
@@ -199,9 +201,15 @@ function toLevel(value: CommandClass | Level): Level {
   return typeof value === "string" ? { class: value } : value;
 }
 
-export function compileLevel(level: Level, path: string, inherited: Level | undefined): CompiledLevel {
-  const options = new Map<string, OptionSpec>();
+export function compileLevel(
+  level: Level,
+  path: string,
+  inherited: Level | undefined,
+  globals: ReadonlyMap<string, OptionSpec> = new Map(),
+): CompiledLevel {
+  const options = new Map<string, OptionSpec>(globals);
   for (const o of parseOptions(level.options ?? "", path)) for (const n of o.names) options.set(n, o);
+  const below = level.globalOptions === true ? options : globals;
   if (level.class !== undefined && !CLASSES.has(level.class)) {
     throw new SpecError(`${path}: unknown class "${level.class}"`);
   }
@@ -211,7 +219,7 @@ export function compileLevel(level: Level, path: string, inherited: Level | unde
     for (const [key, value] of Object.entries(level.subcommands)) {
       for (const name of key.split(/\s+/)) {
         if (subcommands.has(name)) throw new SpecError(`${path}: subcommand "${name}" is listed twice`);
-        subcommands.set(name, compileLevel(toLevel(value), `${path} ${name}`, level));
+        subcommands.set(name, compileLevel(toLevel(value), `${path} ${name}`, level, below));
       }
     }
     if (level.default === undefined) {
@@ -231,9 +239,13 @@ export function compileLevel(level: Level, path: string, inherited: Level | unde
     operands: parseOperands(level.operands ?? "data", path),
     subcommands,
     default:
-      level.default === undefined ? undefined : compileLevel(toLevel(level.default), `${path} (none)`, level),
+      level.default === undefined
+        ? undefined
+        : compileLevel(toLevel(level.default), `${path} (none)`, level, below),
     otherwise:
-      level.otherwise === undefined ? undefined : compileLevel(level.otherwise, `${path} <name>`, level),
+      level.otherwise === undefined
+        ? undefined
+        : compileLevel(level.otherwise, `${path} <name>`, level, below),
     logic: level.logic,
     loads: (level.loads ?? "").split(/\s+/).filter((s) => s !== ""),
     hasRiskyOption: hasRisky || level.logic !== undefined,

@@ -13,9 +13,14 @@ const AWS_SECRET =
 
 function awsLogic(call: Call): void {
   const [service, operation] = call.operands;
-  if (service === undefined) return call.find("read-only", "prints aws usage");
-  if (service.value === null || operation?.value === null)
-    return call.find("unknown", "aws runs a service or operation only known at run time");
+  if (service === undefined) {
+    call.find("read-only", "prints aws usage");
+    return;
+  }
+  if (service.value === null || operation?.value === null) {
+    call.find("unknown", "aws runs a service or operation only known at run time");
+    return;
+  }
   if (hasOption(call, "--cli-input-json", "--cli-input-yaml", "--generate-cli-skeleton")) {
     call.find("unknown", "aws reads its parameters from input the policy cannot see");
   }
@@ -30,21 +35,34 @@ function awsLogic(call: Call): void {
     (s === "ecr" && op.startsWith("get-login")) ||
     AWS_SECRET.test(op)
   ) {
-    return call.find("credentials", `aws ${s} ${op} reads or changes credentials`);
+    call.find("credentials", `aws ${s} ${op} reads or changes credentials`);
+    return;
   }
-  if (s === "sts" && op === "get-caller-identity") return call.find("read-only", "reads the caller identity");
+  if (s === "sts" && op === "get-caller-identity") {
+    call.find("read-only", "reads the caller identity");
+    return;
+  }
   if (s === "s3") {
-    if (/^(ls|presign)$/.test(op))
-      return call.find(op === "presign" ? "credentials" : "read-only", `aws s3 ${op}`);
+    if (/^(ls|presign)$/.test(op)) {
+      call.find(op === "presign" ? "credentials" : "read-only", `aws s3 ${op}`);
+      return;
+    }
     const remoteDest = call.operands.at(-1)?.value?.startsWith("s3://");
     if (/^(cp|mv|sync)$/.test(op) && !remoteDest) {
       for (const w of call.operands.slice(-1)) writes(call, w, "write");
       return;
     }
-    return call.find("infrastructure", `aws s3 ${op} changes buckets`);
+    call.find("infrastructure", `aws s3 ${op} changes buckets`);
+    return;
   }
-  if (/^test-/.test(op)) return call.find("unknown", `aws ${s} ${op} invokes or runs something on AWS`);
-  if (AWS_READ.test(op)) return call.find("read-only", `reads AWS (aws ${s} ${op})`);
+  if (/^test-/.test(op)) {
+    call.find("unknown", `aws ${s} ${op} invokes or runs something on AWS`);
+    return;
+  }
+  if (AWS_READ.test(op)) {
+    call.find("read-only", `reads AWS (aws ${s} ${op})`);
+    return;
+  }
   call.find("infrastructure", `aws ${s} ${op} changes AWS resources`);
 }
 
@@ -105,16 +123,23 @@ const kubectl: ToolSpec = {
       detail: "runs or reaches into the cluster",
       anyOption: true,
     },
-    "apply create delete patch replace edit scale rollout set label annotate expose autoscale drain cordon uncordon taint certificate kustomize wait":
+    rollout: {
+      default: "read-only",
+      anyOption: true,
+      subcommands: { "status history": { class: "read-only", detail: "reads a rollout", anyOption: true } },
+      otherwise: { class: "infrastructure", detail: "changes the cluster", anyOption: true },
+    },
+    "apply create delete patch replace edit scale set label annotate expose autoscale drain cordon uncordon taint certificate kustomize wait":
       { class: "infrastructure", detail: "changes the cluster", anyOption: true },
   },
   examples: {
-    allow: ["kubectl get pods -n app", "kubectl logs deploy/api"],
+    allow: ["kubectl get pods -n app", "kubectl logs deploy/api", "kubectl rollout status deploy/api"],
     approve: [
       "kubectl get secrets",
       "kubectl get secret/x -o yaml",
       "kubectl get --raw /api/v1/namespaces/x/secrets",
       "kubectl apply --dry-run=client -f x.yaml",
+      "kubectl rollout restart deploy/api",
     ],
   },
 };
@@ -139,20 +164,70 @@ const helm: ToolSpec = {
   },
 };
 
+const prepares = {
+  class: "workspace-write",
+  detail: "reads or prepares infrastructure code",
+  anyOption: true,
+} as const;
+const changes = {
+  class: "infrastructure",
+  detail: "changes infrastructure or its state",
+  anyOption: true,
+} as const;
+
 const terraform: ToolSpec = {
-  names: "terraform tofu tflocal terragrunt pulumi cdk cdklocal sam samlocal serverless sls packer eksctl",
+  names: "terraform tofu tflocal terragrunt pulumi sam samlocal serverless sls packer eksctl",
   default: "read-only",
   anyOption: true,
-  options: "-chdir|--cwd=cwd --app|-a=!unknown",
+  options: "-chdir|--cwd=cwd",
   subcommands: {
-    "validate fmt version providers graph show plan synth diff list ls doctor metadata docs build preview stack config init get console output local":
-      { class: "workspace-write", detail: "reads or prepares infrastructure code", anyOption: true },
-    "apply destroy import taint untaint refresh state deploy remove up down rm bootstrap invoke publish create delete logs login logout force-unlock workspace":
-      { class: "infrastructure", detail: "changes infrastructure or its state", anyOption: true },
+    "validate fmt version providers graph show plan synth diff list ls doctor metadata docs build preview stack config init get console output":
+      prepares,
+    "apply destroy import taint untaint refresh deploy remove up down rm bootstrap publish create delete login logout force-unlock workspace run-all":
+      changes,
+    // `terraform state list|show`, `sam local invoke`, `sls invoke local`: reads and local emulation.
+    state: {
+      default: "read-only",
+      subcommands: { "list show pull": "read-only", "mv rm push replace-provider": changes },
+    },
+    local: { class: "workspace-write", detail: "runs functions in local emulation", anyOption: true },
+    invoke: {
+      default: changes,
+      anyOption: true,
+      subcommands: {
+        local: { class: "workspace-write", detail: "runs a function locally", anyOption: true },
+      },
+      otherwise: changes,
+    },
+    logs: { class: "read-only", detail: "reads logs", anyOption: true },
   },
   examples: {
-    allow: ["terraform validate", "terraform plan", "cdk synth"],
-    approve: ["terraform apply -auto-approve", "cdk deploy", "pulumi up"],
+    allow: [
+      "terraform validate",
+      "terraform plan",
+      "terraform -chdir=infra plan",
+      "terraform state list",
+      "sam local invoke",
+    ],
+    approve: ["terraform apply -auto-approve", "pulumi up", "terraform state rm x", "sls invoke -f x"],
+  },
+};
+
+/** AWS CDK: `--app` is the command that synthesizes, run as shell text. */
+const cdk: ToolSpec = {
+  names: "cdk cdklocal",
+  default: "read-only",
+  anyOption: true,
+  options: "-a|--app=shell --build=shell -o|--output=write --plugin=!unknown",
+  globalOptions: true,
+  subcommands: {
+    "synth synthesize diff ls list doctor metadata docs init context notices acknowledge ack version":
+      prepares,
+    "deploy destroy bootstrap import migrate watch gc rollback refactor drift": changes,
+  },
+  examples: {
+    allow: ["cdk synth", "npx cdk diff MyStack", "cdk synth --app 'npx tsx bin/app.ts'"],
+    approve: ["cdk deploy", "cdk synth --app 'git push'", "cdk destroy -f"],
   },
 };
 
@@ -168,19 +243,30 @@ const platforms: ToolSpec = {
   anyOption: true,
   logic: (call) => {
     const words = call.operands.map((w) => w.value);
-    if (words.some((w) => w === null))
-      return call.find("unknown", `${call.inv.name} with a word only known at run time`);
+    if (words.some((w) => w === null)) {
+      call.find("unknown", `${call.inv.name} with a word only known at run time`);
+      return;
+    }
     const secretStore = /^(vault|op|pass|gopass|bw|lpass|aws-vault|secret-tool|security)$/.test(
       call.inv.name,
     );
-    if (secretStore || words.some((w) => CLOUD_CREDENTIALS.test(w as string)))
-      return call.find("credentials", `${call.inv.name} reads or changes credentials`);
-    if (words.some((w) => CLOUD_READ.test(w as string)))
-      return call.find("read-only", `reads with ${call.inv.name}`);
+    if (secretStore || words.some((w) => CLOUD_CREDENTIALS.test(w as string))) {
+      call.find("credentials", `${call.inv.name} reads or changes credentials`);
+      return;
+    }
+    // Local development servers and emulators: `wrangler dev`, `firebase emulators:start`, `netlify dev`.
+    if (!secretStore && /^(dev|emulators:start|serve)$/.test(words[0] ?? "")) {
+      call.find("workspace-write", `${call.inv.name} ${words[0]} runs a local development server`);
+      return;
+    }
+    if (words.some((w) => CLOUD_READ.test(w as string))) {
+      call.find("read-only", `reads with ${call.inv.name}`);
+      return;
+    }
     call.find("infrastructure", `${call.inv.name} ${words.slice(0, 2).join(" ")} changes remote resources`);
   },
   examples: {
-    allow: ["gcloud config list"],
+    allow: ["gcloud config list", "wrangler dev", "firebase emulators:start"],
     approve: ["gcloud run deploy x", "vercel --prod", "vault kv get secret/x"],
   },
 };
@@ -214,11 +300,36 @@ const runOptions = `-v|--volume|--mount|--network|--net|--pid|--ipc|--uts|--user
   --privileged -e|--env|--env-file|--name|-w|--workdir|-p|--publish|--entrypoint|-u|--user|--platform|--label|-l|--memory|-m|--cpus|--add-host|--pull|--restart|--shm-size|--tmpfs|--ulimit|--hostname|-h=
   --rm -d|--detach -i|--interactive -t|--tty --init -q|--quiet`;
 
+/** `docker compose` and `docker-compose`: services of the project's compose file, run like `docker run`. */
+const compose: Level = {
+  default: { class: "workspace-write", detail: "manages the project's containers" },
+  anyOption: true,
+  options: "-f|--file|--env-file=read -p|--project-name|--profile|--project-directory=",
+  loads: "compose.yaml compose.yml docker-compose.yml docker-compose.yaml",
+  subcommands: {
+    "ps config logs images ls version top port events": { class: "read-only", anyOption: true },
+    "up down build start stop restart rm pull create kill pause unpause wait watch scale": {
+      class: "workspace-write",
+      detail: "manages the project's containers",
+      anyOption: true,
+    },
+    "run exec": {
+      class: "workspace-write",
+      detail: "runs a command in a service container",
+      options: runOptions,
+      stopOptions: true,
+      logic: containerRun,
+    },
+    cp: { class: "workspace-write", anyOption: true },
+    push: "package-publish",
+  },
+};
+
 const docker: ToolSpec = {
   names: "docker podman nerdctl finch",
   default: "read-only",
   anyOption: true,
-  options: "-H|--host|--context=!unknown --config=!credentials",
+  options: "-H|--host|--context=!infrastructure --config=!credentials",
   subcommands: {
     "ps images inspect logs version info top stats diff history events port search": {
       class: "read-only",
@@ -237,7 +348,20 @@ const docker: ToolSpec = {
       stopOptions: true,
       logic: containerRun,
     },
-    "exec start stop restart kill rm rmi pull tag wait pause unpause rename prune image container volume network save load compose cp commit attach":
+    compose: compose,
+    system: {
+      default: "read-only",
+      anyOption: true,
+      subcommands: {
+        "df info events": { class: "read-only", anyOption: true },
+        prune: {
+          class: "workspace-write",
+          detail: "removes unused local containers, images and caches",
+          anyOption: true,
+        },
+      },
+    },
+    "exec start stop restart kill rm rmi pull tag wait pause unpause rename prune image container volume network save load cp commit attach":
       {
         class: "workspace-write",
         detail: "manages local containers",
@@ -247,34 +371,49 @@ const docker: ToolSpec = {
       },
     "push manifest trust": "package-publish",
     "login logout secret": "credentials",
-    "system swarm service stack node plugin context": { class: "destructive", anyOption: true },
+    "swarm service stack node plugin context": { class: "destructive", anyOption: true },
   },
   examples: {
-    allow: ["docker build -t app .", "docker ps", "docker run --rm app npm test"],
+    allow: [
+      "docker build -t app .",
+      "docker ps",
+      "docker run --rm app npm test",
+      "docker compose down -v",
+      "docker system prune -af",
+      "docker compose up -d db",
+    ],
     approve: [
       "docker run -v /:/host alpine sh",
       "docker run --privileged alpine",
       "docker run --network host alpine",
       "docker push x",
       "docker run --pid=host alpine",
+      "docker compose run -v /:/host app sh",
+      "docker compose push",
     ],
   },
 };
 
+const dockerCompose: ToolSpec = {
+  ...compose,
+  names: "docker-compose podman-compose",
+  examples: {
+    allow: ["docker-compose up -d db", "docker-compose down -v"],
+    approve: ["docker-compose push"],
+  },
+};
+
 const containerTools: ToolSpec = {
-  names: "docker-compose podman-compose buildah crane skopeo",
+  names: "buildah crane skopeo",
   default: "read-only",
   anyOption: true,
   subcommands: {
     "ps config logs images ls version top inspect digest manifest": "read-only",
-    "up down build run exec start stop restart rm pull create bud from": {
-      class: "workspace-write",
-      anyOption: true,
-    },
+    "build run bud from rm pull": { class: "workspace-write", anyOption: true },
     "push copy append mutate": "package-publish",
     "login logout": "credentials",
   },
-  examples: { allow: ["docker-compose up -d db"], approve: ["crane push x y"] },
+  examples: { allow: ["buildah bud -t x ."], approve: ["crane push x y"] },
 };
 
 /** GitHub and GitLab CLIs: reads read-only; writes to the host are vcs-remote; releases publish; tokens are credentials. */
@@ -323,7 +462,17 @@ const gh: ToolSpec = {
     },
     "run workflow release": {
       default: "read-only",
-      subcommands: { "view list watch": ghRead, download: ghRead, "create upload": "package-publish" },
+      subcommands: {
+        "view list watch": ghRead,
+        download: ghRead,
+        "create upload": {
+          class: "vcs-remote",
+          detail: "creates a release and its tag on the host",
+          anyOption: true,
+          options: "-F|--notes-file=read",
+          logic: (call) => call.find("package-publish", "publishes a release"),
+        },
+      },
       otherwise: ghWrite,
     },
     repo: {
@@ -355,8 +504,10 @@ export const cloudSpecs: readonly ToolSpec[] = [
   kubectl,
   helm,
   terraform,
+  cdk,
   platforms,
   docker,
+  dockerCompose,
   containerTools,
   gh,
 ];

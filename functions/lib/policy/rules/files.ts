@@ -5,32 +5,65 @@ import type { Call, ToolSpec } from "../spec.ts";
 import { isScratchOrWorkspace, resolvePath } from "../workspace-paths.ts";
 import { writes } from "./logic.ts";
 
-/** Tools that print information or read files; credential files among their operands are caught on their own. */
+/**
+ * Tools that print information or read files; credential files among their operands are caught on their own. Every
+ * option they document only changes what they print, so an argument an `xargs` reads in may land anywhere.
+ */
 const readers: ToolSpec = {
-  names: `ls dir vdir tree cat tac nl head tail less more bat batcat wc cut tr diff diff3 sdiff colordiff cmp comm
+  names: `ls dir vdir cat tac nl head tail wc cut tr diff diff3 sdiff colordiff cmp comm
     file stat du df pwd dirname realpath readlink cal ncal whoami id groups uname arch nproc free uptime lscpu
-    lsblk lsmem ps pgrep pidof lsof netstat ss column fold fmt paste join rev expand unexpand numfmt shuf od hexdump
-    strings md5sum sha1sum sha224sum sha256sum sha384sum sha512sum shasum cksum b2sum sum base64 base32 basenc info
-    tldr apropos whatis whereis which clear tput locale getconf tty dircolors yes grep egrep fgrep rg ag ack zgrep zcat
-    bzcat xzcat zstdcat lz4cat zless fd fdfind locate cloc tokei scc w who last vmstat iostat mpstat top htop btop expr
-    bc dc factor tsort pr ldd nm objdump readelf size lsattr getfacl namei mountpoint findmnt lspci lsusb lsb_release
-    delta difft glow jless fx gron jc xmllint mdcat look uuidgen systemd-detect-virt lsns pstree md5 sha256 cowsay`,
+    lsblk lsmem ps pgrep pidof lsof netstat ss column fold fmt paste join rev expand unexpand numfmt od hexdump
+    strings md5sum sha1sum sha224sum sha256sum sha384sum sha512sum shasum cksum b2sum sum info
+    tldr apropos whatis whereis which clear tput locale getconf tty dircolors yes grep egrep fgrep zgrep zcat
+    bzcat xzcat zstdcat lz4cat locate w who last vmstat iostat mpstat top htop btop expr
+    bc factor tsort pr ldd nm objdump readelf size lsattr getfacl namei mountpoint findmnt lspci lsusb lsb_release
+    look delta difft glow gron jc mdcat uuidgen systemd-detect-virt lsns pstree md5 sha256 cowsay`,
   class: "read-only",
   detail: "reads files or prints information",
   anyOption: true,
-  // The few options of these tools that write, run a program or follow a pointer to another file.
-  options: `-o|--output=write --output-file=write --pre=shell --pre-glob= --exec|--exec-batch|-x|-X=!unknown
-    --files0-from=read --hyperlink-format= --compress-program=shell -F|--follow`,
+  options: "--files0-from=read",
   operands: "read",
   examples: {
-    allow: [
-      "ls -la src",
-      "grep -rn TODO src",
-      "rg -n 'fn main' --glob '*.rs'",
-      "wc -l src/*.ts",
-      "head -n 20 README.md",
-    ],
-    approve: ["cat ~/.aws/credentials", "rg --pre ./x.sh foo", "fd -x rm", 'cat "$(cat list)"'],
+    allow: ["ls -la src", "grep -rn TODO src", "wc -l src/*.ts", "head -n 20 README.md", "ps -o pid,comm"],
+    approve: ["cat ~/.aws/credentials", 'cat "$(cat list)"'],
+  },
+};
+
+/** Readers with a few options that write a file, run a program or follow a pointer to another file. */
+const searchers: ToolSpec = {
+  names: "rg ag ack bat batcat cloc tokei scc xmllint base64 base32 basenc jless fx",
+  class: "read-only",
+  detail: "reads files or prints information",
+  anyOption: true,
+  options: "--output|--output-file|--out|--report-file=write --pre=shell --pre-glob= --files0-from=read",
+  operands: "read",
+  examples: {
+    allow: ["rg -n 'fn main' --glob '*.rs'", "rg -o 'v[0-9]+' CHANGELOG.md", "cloc src"],
+    approve: ["rg --pre ./x.sh foo", "xmllint --output /etc/x a.xml"],
+  },
+};
+
+const fd: ToolSpec = {
+  names: "fd fdfind",
+  class: "read-only",
+  detail: "finds files",
+  anyOption: true,
+  options: "-x|--exec|-X|--exec-batch=!unknown --base-directory=cwd",
+  operands: "data read",
+  examples: { allow: ["fd -e ts . src"], approve: ["fd -x rm", "fd . -X sh -c id"] },
+};
+
+/** Pagers and printers whose `-o` writes a file (a log, a report, the shuffled lines). */
+const pagers: ToolSpec = {
+  names: "tree less more zless shuf",
+  class: "read-only",
+  detail: "reads files or prints information",
+  anyOption: true,
+  options: "-o|--output|-O|--log-file|--LOG-FILE=write",
+  operands: "read",
+  examples: {
+    allow: ["tree -L 2 src", "less README.md", "shuf -n 3 list.txt"],
+    approve: ["less -o /etc/x README.md", "shuf -o /etc/passwd x", "tree -o ~/.bashrc"],
   },
 };
 
@@ -212,9 +245,14 @@ function sedLogic(call: Call): void {
   }
   if (scripts.length === 0) scripts.push(operands.shift());
   for (const script of scripts) {
-    if (script === undefined) return call.find("unknown", "sed without a script");
-    if (script.value === null)
-      return call.find("unknown", `sed runs a script only known at run time (${script.raw})`);
+    if (script === undefined) {
+      call.find("unknown", "sed without a script");
+      return;
+    }
+    if (script.value === null) {
+      call.find("unknown", `sed runs a script only known at run time (${script.raw})`);
+      return;
+    }
     const risky = sedRiskyCommand(script.value);
     if (risky !== null) call.find("unknown", `the sed script ${risky}`);
   }
@@ -347,12 +385,16 @@ const awk: ToolSpec = {
   logic: (call) => {
     const operands = [...call.operands];
     if (call.options.some((o) => o.name === "-f" || o.name === "-E")) {
-      return call.find("unknown", "awk runs a program file the policy cannot see into", true);
+      call.find("unknown", "awk runs a program file the policy cannot see into", true);
+      return;
     }
     const sources = call.options.filter((o) => o.name === "-e").map((o) => o.value);
     if (sources.length === 0) sources.push(operands.shift());
     for (const program of sources) {
-      if (program?.value == null) return call.find("unknown", "awk runs a program only known at run time");
+      if (program?.value == null) {
+        call.find("unknown", "awk runs a program only known at run time");
+        return;
+      }
       // `>` inside a comparison is harmless, but the policy does not parse awk: any redirect-like text waits.
       if (AWK_RISKY.test(program.value)) {
         call.find(
@@ -517,6 +559,9 @@ const manuals: ToolSpec = {
 
 export const fileSpecs = (): readonly ToolSpec[] => [
   readers,
+  searchers,
+  fd,
+  pagers,
   printers,
   writers,
   remove,
@@ -562,8 +607,10 @@ function findLogic(call: Call): void {
   for (const root of roots) writes(call, root, "read");
   while (i < args.length) {
     const text = args[i]?.value;
-    if (text === null || text === undefined)
-      return call.find("unknown", `find with a word only known at run time (${args[i]?.raw})`);
+    if (text === null || text === undefined) {
+      call.find("unknown", `find with a word only known at run time (${args[i]?.raw})`);
+      return;
+    }
     if (FIND_ONE_ARG.has(text)) i += 2;
     else if (text === "-delete") {
       acted = true;
@@ -577,7 +624,10 @@ function findLogic(call: Call): void {
     } else if (FIND_EXEC.has(text)) {
       acted = true;
       const end = args.findIndex((a, k) => k > i && (a.value === ";" || a.value === "+"));
-      if (end < 0) return call.find("unknown", `${text} without a terminating ; or +`);
+      if (end < 0) {
+        call.find("unknown", `${text} without a terminating ; or +`);
+        return;
+      }
       for (const root of roots) {
         const found = under(root);
         const words = args

@@ -13,11 +13,21 @@ const HARMLESS_KEYS =
 
 /** Judges one `key=value` given to `git -c`, `git clone -c` or `git config`. */
 function configKey(call: Call, key: Word | undefined, how: string): void {
-  if (key === undefined) return call.find("unknown", `${how} without a key`);
-  if (key.value === null)
-    return call.find("unknown", `${how} sets a key only known at run time (${key.raw})`);
+  if (key === undefined) {
+    call.find("unknown", `${how} without a key`);
+    return;
+  }
+  if (key.value === null) {
+    call.find("unknown", `${how} sets a key only known at run time (${key.raw})`);
+    return;
+  }
   const [name = "", value] = key.value.split("=");
   if (/^core\.(pager|editor)$/i.test(name) && /^(cat|less|true|:)$/.test(value ?? "")) return;
+  if (/^credential\./i.test(name))
+    call.find("credentials", `${how} sets ${name}, which decides where credentials go`);
+  if (/^(remote\.[^.]+\.(url|pushurl)|url\..+\.(insteadof|pushinsteadof))$/i.test(name)) {
+    call.find("vcs-remote", `${how} sets ${name}, which changes where the repository pushes and fetches`);
+  }
   if (!HARMLESS_KEYS.test(name)) {
     call.find(
       "unknown",
@@ -31,8 +41,10 @@ function configLogic(call: Call): void {
   const ops = [...call.operands];
   const verbs = "get list set unset rename-section remove-section edit get-color get-colorbool";
   const verb = verbs.split(" ").includes(ops[0]?.value ?? "") ? ops.shift()?.value : undefined;
-  if (verb === "edit" || hasOption(call, "-e"))
-    return call.find("unknown", "git config --edit opens an editor");
+  if (verb === "edit" || hasOption(call, "-e")) {
+    call.find("unknown", "git config --edit opens an editor");
+    return;
+  }
   const reads =
     verb === "get" ||
     verb === "list" ||
@@ -50,13 +62,17 @@ function configLogic(call: Call): void {
     (verb === undefined &&
       ops.length === 1 &&
       !hasOption(call, "--unset", "--unset-all", "--remove-section", "--rename-section"));
-  if (reads) return call.find("read-only", "reads git configuration");
+  if (reads) {
+    call.find("read-only", "reads git configuration");
+    return;
+  }
   if (hasOption(call, "--global", "--system"))
     call.find("destructive", "writes git configuration outside the workspace");
   const file = optionValue(call, "-f");
   if (file !== undefined) writes(call, file, "write");
   if (verb?.endsWith("section") || hasOption(call, "--remove-section", "--rename-section")) {
-    return call.find("unknown", "git config rewrites a whole section");
+    call.find("unknown", "git config rewrites a whole section");
+    return;
   }
   configKey(call, ops[0], "git config");
   call.find("workspace-write", "writes the repository's git configuration");
@@ -106,10 +122,79 @@ const git: ToolSpec = {
     "ls-remote": { ...readOnly("lists a remote's refs"), options: remoteFetch },
     "add stage": local("stages changes"),
     commit: local("records a local commit", "-F|--file|-t|--template=read -e|--edit!unknown"),
-    "checkout switch restore reset mv rm init clean notes sparse-checkout update-index update-ref read-tree write-tree commit-tree hash-object mktag mktree replace rerere unpack-objects index-pack pack-objects interpret-trailers merge-file symbolic-ref gc prune repack pack-refs commit-graph multi-pack-index maintenance merge cherry-pick revert am stash branch tag worktree":
+    "checkout switch restore reset mv rm init clean notes sparse-checkout update-index update-ref read-tree write-tree commit-tree hash-object mktag mktree replace rerere unpack-objects index-pack pack-objects interpret-trailers merge-file symbolic-ref gc prune repack pack-refs commit-graph multi-pack-index maintenance merge cherry-pick revert am":
       local("changes the local repository and its work tree"),
+    // `git branch`, `git tag` with no name list; any name or a writing option changes refs.
+    "branch tag": {
+      anyOption: true,
+      options: `${remoteFetch} --contains|--no-contains|--merged|--no-merged|--points-at|--sort|--format= -l|--list
+        --show-current`,
+      logic: (call) => {
+        const writing = call.options.some((o) =>
+          (call.path === "git tag"
+            ? /^(-[dfasumF]|--(delete|force|annotate|sign|local-user|message|file))$/
+            : /^(-[dDmMcCfu]|--(delete|move|copy|force|set-upstream-to|unset-upstream|edit-description|track|create-reflog))$/
+          ).test(o.written),
+        );
+        const listing = call.options.some((o) =>
+          /^(-l|--list|--contains|--merged|--no-merged|--points-at|--show-current)$/.test(o.written),
+        );
+        if (writing || (call.operands.length > 0 && !listing))
+          call.find("workspace-write", `${call.path} changes local refs`);
+        else call.find("read-only", `${call.path} lists refs`);
+      },
+    },
+    stash: {
+      default: local("stashes changes"),
+      anyOption: true,
+      subcommands: {
+        "list show": readOnly("reads the stash"),
+        "push save pop apply drop clear branch create store": local("stashes changes"),
+      },
+    },
+    lfs: {
+      default: { class: "read-only", detail: "prints git lfs usage" },
+      anyOption: true,
+      subcommands: {
+        "ls-files status env version track untrack locks logs fsck pointer":
+          readOnly("reads large files' state"),
+        "pull fetch checkout prune migrate dedup": local("fetches or rewrites large files locally"),
+        "push lock unlock": {
+          class: "vcs-remote",
+          detail: "changes the remote's large files",
+          anyOption: true,
+        },
+        "install uninstall update": {
+          class: "unknown",
+          detail: "installs git hooks and filters, global unless --local",
+          anyOption: true,
+        },
+      },
+    },
+    worktree: {
+      default: "read-only",
+      subcommands: {
+        list: readOnly("lists work trees"),
+        add: {
+          ...local("checks out another work tree", "-b|-B|--reason= --orphan"),
+          operands: "write data",
+        },
+        move: { ...local("moves a work tree"), operands: "read write" },
+        remove: { ...local("removes a work tree"), operands: "remove" },
+        "prune lock unlock repair": local("maintains work trees"),
+      },
+    },
     "fetch pull": local("fetches from a remote into the local repository"),
-    rebase: local("rebases local commits", "-x|--exec=shell -i|--interactive!unknown --edit-todo!unknown"),
+    rebase: {
+      ...local("rebases local commits", "-x|--exec=shell -i|--interactive --edit-todo!unknown"),
+      // `-i` opens the todo list in an editor, unless the sequence editor is a no-op (`GIT_SEQUENCE_EDITOR=:`).
+      logic: (call) => {
+        const editor = call.inv.assignments.findLast((a) => a.name === "GIT_SEQUENCE_EDITOR")?.value.value;
+        if (hasOption(call, "-i") && !/^(:|true)$/.test(editor ?? "")) {
+          call.find("unknown", "git rebase -i opens an editor on the todo list");
+        }
+      },
+    },
     apply: local("applies a patch", "--unsafe-paths!destructive --directory=write"),
     archive: { ...local("writes an archive", "-o|--output=write --remote=!network-write"), anyOption: true },
     "format-patch": local("writes patches", "-o|--output-directory=write"),
@@ -148,6 +233,9 @@ const git: ToolSpec = {
       operands: "urls write",
       logic: (call) => {
         for (const o of call.options) if (o.name === "-c") configKey(call, o.value, "git clone -c");
+        // The ext:: and fd:: transports run a command instead of contacting a host.
+        if (call.operands.some((w) => /^(ext|fd)::/.test(w.value ?? "")))
+          call.find("unknown", "the ext:: transport runs a command");
       },
     },
     submodule: {
@@ -156,11 +244,30 @@ const git: ToolSpec = {
       subcommands: {
         "status summary": "read-only",
         "init sync absorbgitdirs set-branch set-url": local("changes submodules"),
-        "update add deinit foreach": "unknown",
+        "update add deinit": {
+          class: "unknown",
+          detail: "runs the update command configured in .gitmodules or clones",
+          anyOption: true,
+        },
+        foreach: {
+          class: "unknown",
+          detail: "runs shell text in every submodule",
+          options: "--recursive -q|--quiet",
+          logic: (call) => {
+            const text = call.operands.map((w) => w.value).join(" ");
+            if (call.operands.some((w) => w.value === null)) return;
+            for (const f of call.ctx.judgeScript(text, "git submodule foreach"))
+              call.find(f.class, f.detail, f.overridable);
+          },
+        },
       },
     },
     push: { class: "vcs-remote", detail: "pushes to a remote", anyOption: true },
-    "send-email request-pull": "network-write",
+    "send-email request-pull": {
+      class: "network-write",
+      detail: "sends mail or contacts another host",
+      anyOption: true,
+    },
     "credential credential-store credential-cache": "credentials",
     "hook filter-branch filter-repo difftool mergetool gui citool instaweb daemon http-backend svn p4 fast-import":
       "unknown",
@@ -176,7 +283,14 @@ const git: ToolSpec = {
       "git config user.name bot",
       "git -c color.ui=never log",
       "git stash",
+      "git branch",
+      "git branch -D old-fix",
+      "git tag --list 'v*'",
+      "git stash list",
       "git config --get remote.origin.url",
+      "git worktree add .worktrees/fix main",
+      "git worktree list",
+      "GIT_SEQUENCE_EDITOR=: git rebase -i --autosquash main",
     ],
     approve: [
       "git push --force origin main",
@@ -192,6 +306,12 @@ const git: ToolSpec = {
       "git --forc",
       "git -C / clean -fdx",
       "git submodule foreach 'git push'",
+      "git worktree add ../other main",
+      "git lfs push origin main",
+      "git clone 'ext::sh -c id'",
+      "git rebase -i main",
+      "GIT_SEQUENCE_EDITOR='sh -c id' git rebase -i main",
+      "git worktree remove /tmp/../etc/x",
     ],
   },
 };

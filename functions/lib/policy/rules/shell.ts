@@ -1,7 +1,7 @@
 import { judgeScriptFile, judgeWrappedCommand } from "../dispatcher.ts";
 import type { Assignment } from "../invocation.ts";
 import { isSecretVariable } from "../sensitive-references.ts";
-import { dynamicWord, type Word } from "../shell-words.ts";
+import type { Word } from "../shell-words.ts";
 import type { Call, ToolSpec } from "../spec.ts";
 import { resolvePath } from "../workspace-paths.ts";
 import { loaderVariable } from "./environment.ts";
@@ -64,8 +64,10 @@ const printenv: ToolSpec = {
 function shellText(call: Call, words: readonly Word[], how: string, sameShell = false): void {
   if (words.length === 0) return;
   const dynamic = words.find((w) => w.value === null);
-  if (dynamic !== undefined)
-    return call.find("unknown", `${how} runs text only known at run time (${dynamic.raw})`);
+  if (dynamic !== undefined) {
+    call.find("unknown", `${how} runs text only known at run time (${dynamic.raw})`);
+    return;
+  }
   for (const f of call.ctx.judgeScript(words.map((w) => w.value).join(" "), how, { sameShell })) {
     call.find(f.class, f.detail, f.overridable);
   }
@@ -116,10 +118,14 @@ const source: ToolSpec = {
   detail: "runs a file in this shell",
   logic: (call) => {
     const [file] = call.operands;
-    if (file === undefined) return call.find("unknown", "source without a file");
+    if (file === undefined) {
+      call.find("unknown", "source without a file");
+      return;
+    }
     const path = file.value === null ? null : resolvePath(file.value, call.ctx.cwd);
     if (path?.startsWith(`${call.ctx.workspace}/`) && path.endsWith("/bin/activate")) {
-      return call.find("workspace-write", "activates a virtual environment under the workspace");
+      call.find("workspace-write", "activates a virtual environment under the workspace");
+      return;
     }
     for (const f of judgeScriptFile(call.inv, call.ctx, file, "sources"))
       call.find(f.class, f.detail, f.overridable);
@@ -267,19 +273,29 @@ const xargs: ToolSpec = {
     -L|--max-lines= -P|--max-procs= -d|--delimiter= -E|-e|--eof= -s|--max-chars= -a|--arg-file=read
     -I|-i|--replace= --process-slot-var=`,
   logic: (call) => {
-    const input = dynamicWord("<arguments read by xargs>");
+    const input: Word = { value: null, raw: "<arguments read by xargs>", input: true };
     const replace = call.options.find((o) => o.name === "-I");
     const command = call.operands.length > 0 ? call.operands : [{ value: "echo", raw: "echo" }];
     const token = replace === undefined ? undefined : (replace.value?.value ?? "{}");
     const built =
       token === undefined
         ? [...command, input]
-        : command.map((w, i) => (i > 0 && w.value?.includes(token) ? dynamicWord(w.raw) : w));
+        : command.map((w, i): Word => (i > 0 && w.value?.includes(token) ? { ...input, raw: w.raw } : w));
     for (const f of judgeWrappedCommand(call.inv, call.ctx, built, "xargs"))
       call.find(f.class, f.detail, f.overridable);
   },
   stopOptions: true,
-  examples: { allow: ["xargs echo"], approve: ["xargs rm -rf", "xargs -I{} sh -c '{}'", "xargs git push"] },
+  examples: {
+    allow: ["xargs echo", "xargs wc -l", "xargs -0 grep -l TODO"],
+    approve: [
+      "xargs rm -rf",
+      "xargs -I{} sh -c '{}'",
+      "xargs git push",
+      "xargs -I{} cp {} /etc/",
+      "xargs git show",
+      "xargs sed -i s/a/b/",
+    ],
+  },
 };
 
 /** Environment setters: `env`, `cross-env`, `dotenv`, `env-cmd`. Assignments that load code need a person. */

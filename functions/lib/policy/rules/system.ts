@@ -20,7 +20,7 @@ const machine: ToolSpec = {
       route: (w) => !w.some((a) => a === null || a === "add" || a === "del"),
       hostnamectl: (w) => !w.some((a) => a === null || a.startsWith("set-")),
       timedatectl: (w) => !w.some((a) => a === null || a.startsWith("set-")),
-      hostname: (w) => w.every((a) => a !== null && a.startsWith("-") && !/^-[bF]|^--(boot|file)/.test(a)),
+      hostname: (w) => w.every((a) => a?.startsWith("-") && !/^-[bF]|^--(boot|file)/.test(a)),
       journalctl: (w) =>
         !w.some((a) => a === null || /^--(vacuum|rotate|flush|sync|relinquish|setup-keys)/.test(a)),
       dmesg: (w) => !w.some((a) => a === null || /^-[a-zA-Z]*[cCDEn]|^--(clear|read-clear|console)/.test(a)),
@@ -43,7 +43,7 @@ const packageReads =
 
 const systemPackages: ToolSpec = {
   names:
-    "conda mamba micromamba apt apt-get aptitude yum dnf microdnf zypper apk pacman brew port snap flatpak choco winget scoop emerge nix-env dpkg rpm",
+    "conda mamba micromamba apt apt-get apt-cache aptitude yum dnf microdnf zypper apk pacman brew port snap flatpak choco winget scoop emerge nix-env dpkg rpm",
   default: "read-only",
   anyOption: true,
   subcommands: { [packageReads]: "read-only" },
@@ -83,8 +83,10 @@ const kill: ToolSpec = {
   anyOption: true,
   options: "-s|-n|--signal|-u|-U|-g|-G|-P|-t|-F|--pidfile|--ns=",
   logic: (call) => {
-    if (call.operands.some((t) => t.value === null))
-      return call.find("unknown", "signals a target only known at run time");
+    if (call.operands.some((t) => t.value === null)) {
+      call.find("unknown", "signals a target only known at run time");
+      return;
+    }
     const targets = call.operands.map((t) => t.value as string);
     if (call.inv.name === "kill" && targets.some((t) => t === "-1" || t === "1"))
       call.find("destructive", "signals every process (or init)");

@@ -40,6 +40,9 @@ const MODIFIERS = words(`
 export type TaskRisk = { readonly class: CommandClass; readonly detail: string } | "safe" | "unknown";
 
 export function taskRisk(name: string): TaskRisk {
+  // `make install` copies the build into the system by convention (`/usr/local`); other names stay in the list.
+  if (/^(install|uninstall)$/i.test(name))
+    return { class: "destructive", detail: "installs outside the workspace" };
   const parts = name
     .toLowerCase()
     .replace(/^:+/, "")

