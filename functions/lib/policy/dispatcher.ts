@@ -289,8 +289,18 @@ function lookupLong(level: CompiledLevel, name: string): OptionSpec | "ambiguous
   const exact = level.options.get(name);
   if (exact !== undefined) return exact;
   const matches = new Set(level.longNames.filter((n) => n.startsWith(name)).map((n) => level.options.get(n)));
+  // A level that lists only its risky options (`anyOption`) does not list the harmless option the prefix may
+  // spell in full (`rg --files`, not `--files0-from`): only a prefix of a risky option is taken as that option.
+  if (level.anyOption) {
+    for (const m of matches) if (m !== undefined && isRisky(m)) return m;
+    return undefined;
+  }
   if (matches.size === 1) return [...matches][0];
   return matches.size > 1 ? "ambiguous" : undefined;
+}
+
+function isRisky(o: OptionSpec): boolean {
+  return o.raises !== undefined || !["flag", "any", "read", "optional"].includes(o.value);
 }
 
 function applyOption(

@@ -34,7 +34,7 @@ let checked = false;
 
 /** Checked once per process when the first policy loads: a spec whose own examples fail is not loaded. */
 export function checkSpecExamples(specs: readonly ToolSpec[], decide: Decide): void {
-  if (checked || process.env.POLICY_SKIP_EXAMPLES === "1") return;
+  if (checked) return;
   const mismatches = exampleMismatches(specs, decide);
   if (mismatches.length > 0) {
     const lines = mismatches
