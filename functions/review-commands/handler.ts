@@ -1,6 +1,7 @@
 import { approvalEnvironment } from "../lib/approvals/approval-dependencies.ts";
 import { defineTask } from "../lib/define-task.ts";
 import { ValidationFailedError } from "../lib/errors.ts";
+import { parseEgressList } from "../lib/policy/egress.ts";
 import { type PolicyConfig, parsePolicyConfig } from "../lib/policy/policy-config.ts";
 import { type CommandPolicy, createCommandPolicy } from "../lib/policy/review.ts";
 import { lambdaRunCommandInvoker } from "../lib/run-command-invoker.ts";
@@ -43,6 +44,26 @@ function runCommandFunctionName(): string {
   return name;
 }
 
+/**
+ * Hosts commands may contact without a person (env POLICY_EGRESS_ALLOW_LIST: comma-separated host names, `*.domain`
+ * or IP addresses; the session's own egress allow-list). Unset: loopback and the public package registries.
+ */
+function egressAllowList(): readonly string[] | undefined {
+  const raw = process.env.POLICY_EGRESS_ALLOW_LIST;
+  if (!raw?.trim()) return undefined;
+  const hosts = raw
+    .split(",")
+    .map((h) => h.trim())
+    .filter((h) => h !== "");
+  try {
+    return parseEgressList(hosts, "POLICY_EGRESS_ALLOW_LIST");
+  } catch (error) {
+    throw new ValidationFailedError([
+      { field: "POLICY_EGRESS_ALLOW_LIST", problem: (error as Error).message },
+    ]);
+  }
+}
+
 /** Policies are built once per repository and workspace and reused by warm invocations. */
 const policies = new Map<string, Promise<CommandPolicy>>();
 
@@ -51,7 +72,12 @@ function cachedPolicy(repoName: string, workspace: string): Promise<CommandPolic
   let policy = policies.get(key);
   if (!policy) {
     const config = policyConfigFor(repoName);
-    const building = createCommandPolicy({ workspace, ...(config ? { config } : {}) });
+    const egress = egressAllowList();
+    const building = createCommandPolicy({
+      workspace,
+      ...(config ? { config } : {}),
+      ...(egress ? { egressAllowList: egress } : {}),
+    });
     // A failed build is not kept: the next invocation of this warm container tries again.
     building.catch(() => {
       if (policies.get(key) === building) policies.delete(key);

@@ -139,6 +139,18 @@ function record(
   };
 }
 
+/**
+ * The workspace files the agent changed since the prepared revision (`$.change.files[].path`, written by the
+ * delivery work when it records the change): a script or configuration among them runs only with a person. When
+ * the state has no change record (yet), nothing is known to have changed.
+ */
+const changeRecordSchema = z.object({ files: z.array(z.looseObject({ path: z.string().min(1) })) });
+
+export function changedPaths(input: ReviewInput): readonly string[] | undefined {
+  const parsed = changeRecordSchema.safeParse((input as { change?: unknown }).change);
+  return parsed.success ? parsed.data.files.map((f) => f.path) : undefined;
+}
+
 export async function reviewCommands(deps: ReviewDependencies, input: ReviewInput): Promise<ReviewResult> {
   const request = input.request as unknown as RepairRequest;
   const turn = input.agent as unknown as AgentTurn;
@@ -149,6 +161,8 @@ export async function reviewCommands(deps: ReviewDependencies, input: ReviewInpu
     : [...(input.review.records as unknown as ReviewedCommandRecord[])];
   let index = freshTurn ? 0 : input.review.nextIndex;
   const policy = await deps.policy(request.workspacePath);
+  const changed = changedPaths(input);
+  const context = changed === undefined ? undefined : { changedPaths: changed };
   const timeoutSeconds = Math.min(request.limits.commandTimeoutSeconds, deps.maxCommandSeconds);
   const auditBase = { executionName: input.executionName, sessionId: request.sessionId };
 
@@ -223,7 +237,7 @@ export async function reviewCommands(deps: ReviewDependencies, input: ReviewInpu
 
   const proposed = turn.proposedCommands;
   while (index < proposed.length) {
-    const review = policy.review(proposed[index]!.command);
+    const review = policy.review(proposed[index]!.command, context);
     if (review.decision !== "allow") {
       logger.info("command held for approval", { commandHash: review.commandHash, classes: review.classes });
       return { iteration: turn.iteration, nextIndex: index, records, awaitingApproval: review };

@@ -16,9 +16,13 @@ const THROUGHPUT_GOAL_RATIO = 0.1;
 /** A person waits on no policy decision: each command must be judged well within a couple of milliseconds. */
 const P99_GOAL_MS = 2;
 
+/** The corpus, the adversarial set (by family) and the ordinary repair commands: every command the tests judge. */
 function corpusCommands(): string[] {
-  const url = new URL("../fixtures/policy-corpus.json", import.meta.url);
-  return (JSON.parse(readFileSync(url, "utf8")) as { command: string }[]).map((c) => c.command);
+  const read = (name: string): unknown =>
+    JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8"));
+  const corpus = (read("policy-corpus.json") as { command: string }[]).map((c) => c.command);
+  const adversarial = Object.values(read("policy-adversarial.json") as Record<string, string[]>).flat();
+  return [...corpus, ...adversarial, ...(read("policy-ordinary.json") as string[])];
 }
 
 interface Measurement {

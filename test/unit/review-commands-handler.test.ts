@@ -18,6 +18,7 @@ const VARIABLES = [
   "RUN_COMMAND_FUNCTION_NAME",
   "POLICY_CONFIGS",
   "POLICY_BASH_WASM",
+  "POLICY_EGRESS_ALLOW_LIST",
 ] as const;
 
 async function freshHandler() {
@@ -51,6 +52,7 @@ describe("the review-commands handler", () => {
     });
     delete process.env.POLICY_CONFIGS;
     delete process.env.POLICY_BASH_WASM;
+    delete process.env.POLICY_EGRESS_ALLOW_LIST;
   });
   afterEach(async () => {
     for (const name of VARIABLES) {
@@ -93,6 +95,18 @@ describe("the review-commands handler", () => {
     expect(error.fields).toEqual([
       { field: "POLICY_CONFIGS", problem: "is not a JSON object keyed by repository name" },
     ]);
+  });
+
+  it("refuses a POLICY_EGRESS_ALLOW_LIST entry that is not a host, naming the variable", async () => {
+    // Prepare
+    process.env.POLICY_EGRESS_ALLOW_LIST = "registry.npmjs.org, https://evil.example/path";
+    const handler = await freshHandler();
+    // Act
+    const error = (await handler(event()).catch((e: unknown) => e)) as ValidationFailedError;
+    // Assess
+    expect(error.name).toBe("ValidationFailedError");
+    expect(error.fields[0]?.field).toBe("POLICY_EGRESS_ALLOW_LIST");
+    expect(error.fields[0]?.problem).toMatch(/POLICY_EGRESS_ALLOW_LIST\[1\] must be a host name/);
   });
 
   it("builds the policy again on the next invocation when building it failed", async () => {

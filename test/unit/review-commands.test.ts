@@ -123,6 +123,25 @@ describe("review-commands", () => {
     expect(result.awaitingApproval?.classes).toContain("vcs-remote");
   });
 
+  it("holds a workspace script the agent changed, from the change record in state, and runs it while unchanged", async () => {
+    // Prepare
+    ran.length = 0;
+    const changed = {
+      ...input({ commands: ["./scripts/test.sh"] }),
+      change: { files: [{ path: "scripts/test.sh" }] },
+    } as ReviewInput;
+    const unchanged = { ...input({ commands: ["./scripts/test.sh"] }), change: { files: [] } } as ReviewInput;
+    // Act
+    const withChange = await reviewCommands(deps(), changed);
+    const withoutChange = await reviewCommands(deps(), unchanged);
+    // Assess
+    expect(withChange.awaitingApproval?.reasons.join("\n")).toMatch(
+      /scripts\/test\.sh, which the agent changed since the prepared revision/,
+    );
+    expect(withoutChange.awaitingApproval).toBeNull();
+    expect(ran.map((r) => r.command)).toEqual(["./scripts/test.sh"]);
+  });
+
   async function held(): Promise<ReviewInput["review"]> {
     const result = await reviewCommands(deps(), input({ commands: ["git push origin HEAD", "npm test"] }));
     return result as unknown as ReviewInput["review"];

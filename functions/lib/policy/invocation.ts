@@ -31,6 +31,10 @@ export interface RuleContext {
   readonly cwd: string | null;
   /** A virtual environment under the workspace was activated earlier on the command line. */
   readonly venv: boolean;
+  /** Hosts a command may contact without a person (the deployment's egress allow-list). */
+  readonly egress: readonly string[];
+  /** Absolute paths of workspace files the agent changed since the prepared revision, when known. */
+  readonly changed: readonly string[] | undefined;
   /** Whether the policy has a rule for this command name (`yarn jest` runs the jest executable). */
   knows(name: string): boolean;
   /** Judges a command run by a wrapper (`sudo git push`), optionally in another directory. */

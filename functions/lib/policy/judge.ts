@@ -1,9 +1,9 @@
 import { posix } from "node:path";
+import { judgeScriptFile } from "./dispatcher.ts";
 import type { Finding } from "./findings.ts";
 import { unknownName } from "./findings.ts";
 import type { Invocation, RuleContext, RuleTable } from "./invocation.ts";
 import { applyConfig, type CompiledConfig } from "./policy-config.ts";
-import { judgeScriptFile } from "./rules/scripts.ts";
 import { resolvePath, zoneOf } from "./workspace-paths.ts";
 
 /** Directories whose programs are the ordinary system tools: `/usr/bin/git` is judged as `git`. */

@@ -66,6 +66,13 @@ export function judgePath(subject: string, word: Word, access: PathAccess, scope
       if (access === "remove" && zone.gitDir && !glob) {
         return { class: "destructive", subject, detail: "removes the repository's history (.git)" };
       }
+      if (isWithin(base, `${scope.workspace}/.git`)) {
+        return {
+          class: "destructive",
+          subject,
+          detail: `${verb} ${shown}: git runs hooks and reads configuration from .git`,
+        };
+      }
       return { class: "workspace-write", subject, detail: `${verb} ${shown} under the workspace` };
     case "outside":
       return {

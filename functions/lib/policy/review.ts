@@ -2,10 +2,12 @@ import { commandHash } from "../command-hash.ts";
 import type { CommandReview } from "../contracts.ts";
 import { ValidationFailedError } from "../errors.ts";
 import { loadBashParser } from "./bash-parser.ts";
+import { DEFAULT_EGRESS_ALLOW_LIST, parseEgressList } from "./egress.ts";
+import { checkSpecExamples } from "./examples.ts";
 import { type Finding, formatReason, isAllowedClass, sortClasses } from "./findings.ts";
 import { createJudge } from "./judge.ts";
 import { compileConfig, type PolicyConfig } from "./policy-config.ts";
-import { commandRules } from "./rules/index.ts";
+import { commandRules, toolSpecs } from "./rules/index.ts";
 import { initialState } from "./shell-state.ts";
 import { subjectOf, type WalkEnvironment, Walker } from "./walker.ts";
 import { normalizeAbsolute } from "./workspace-paths.ts";
@@ -37,15 +39,28 @@ export interface PolicyOptions {
   readonly config?: PolicyConfig;
   /** Levels of shell text inside shell text (`bash -c "eval ..."`) judged before giving up. @default 8 */
   readonly maxDepth?: number;
+  /** Hosts commands may contact without a person: the deployment's egress allow-list. @default DEFAULT_EGRESS_ALLOW_LIST */
+  readonly egressAllowList?: readonly string[];
+}
+
+/** What one review knows beyond the command: the workspace files the agent changed since the prepared revision. */
+export interface ReviewContext {
+  /** Paths relative to the workspace (git's `$.change.files[].path`), or absolute paths under it. */
+  readonly changedPaths?: readonly string[];
 }
 
 export interface CommandPolicy {
   readonly workspace: string;
-  /** Judges one proposed command. Synchronous: the parser is loaded when the policy is created. */
-  review(command: string): CommandReview;
+  /**
+   * Judges one proposed command. Synchronous: the parser is loaded when the policy is created. With changed paths,
+   * a command that runs or loads a workspace file the agent changed needs a person.
+   */
+  review(command: string, context?: ReviewContext): CommandReview;
 }
 
 /** Commands longer than this are not parsed at all (bounded work per command); they wait for a person. */
+const EXAMPLE_WORKSPACE = "/mnt/workspace/example";
+
 export const MAX_COMMAND_BYTES = 65_536;
 const MAX_REASONS = 40;
 const DEFAULT_MAX_DEPTH = 8;
@@ -59,22 +74,43 @@ export async function createCommandPolicy(options: PolicyOptions): Promise<Comma
     commandRules,
     options.config === undefined ? undefined : compileConfig(options.config),
   );
-  const env = {
+  const egress = parseEgressList(options.egressAllowList ?? DEFAULT_EGRESS_ALLOW_LIST, "egressAllowList");
+  const env: WalkEnvironment = {
     workspace,
     parser,
     maxDepth,
     judgeInvocation: judge,
     knows: (name: string) => Object.hasOwn(commandRules, name),
+    egress,
+    changed: undefined,
   };
+  // The specs' own examples, under the built-in rules and the default egress list, in a workspace of their own.
+  checkSpecExamples(toolSpecs, (command) =>
+    review(command, {
+      ...env,
+      workspace: EXAMPLE_WORKSPACE,
+      egress: DEFAULT_EGRESS_ALLOW_LIST,
+      judgeInvocation: createJudge(commandRules, undefined),
+    }),
+  );
   return {
     workspace,
-    review: (command) => review(command, env),
+    review: (command, context) => review(command, withChanges(env, context)),
   };
 }
 
 /** One-off review; a service reviewing many commands should keep the policy from `createCommandPolicy`. */
 export async function reviewCommand(command: string, options: PolicyOptions): Promise<CommandReview> {
   return (await createCommandPolicy(options)).review(command);
+}
+
+function withChanges(env: WalkEnvironment, context: ReviewContext | undefined): WalkEnvironment {
+  const paths = context?.changedPaths;
+  if (paths === undefined || paths.length === 0) return env;
+  const changed = paths
+    .filter((p) => typeof p === "string" && p !== "")
+    .map((p) => normalizeAbsolute(p.startsWith("/") ? p : `${env.workspace}/${p}`));
+  return { ...env, changed };
 }
 
 function review(command: string, env: WalkEnvironment): CommandReview {

@@ -10,6 +10,8 @@ export interface Word {
   readonly value: string | null;
   /** The source text, as the person wrote it. */
   readonly raw: string;
+  /** Arguments a wrapper reads from its input (`xargs`): operands, never a subcommand or a command name. */
+  readonly input?: true;
 }
 
 /** What a word may expand to: the variables the walker knows a single value for, and the working directory. */
@@ -65,6 +67,9 @@ function evaluate(node: Node, env: WordEnvironment, atStart: boolean): string | 
       return isPwdSubstitution(node) ? env.cwd : null;
     case "$":
       return "$";
+    case "process_substitution":
+      // `<(cmd)` is a pipe the shell names /dev/fd/N: the command inside is judged where the walker meets it.
+      return node.text.startsWith("<(") ? "/dev/fd/63" : null;
     default:
       // Arithmetic, process substitution, brace expressions and anything new are only known at run time.
       return null;

@@ -3,6 +3,7 @@ import type { BashParser } from "./bash-parser.ts";
 import type { Finding } from "./findings.ts";
 import type { Assignment, Invocation, RuleContext, Stdin } from "./invocation.ts";
 import { judgePath } from "./path-effects.ts";
+import { loaderVariable } from "./rules/environment.ts";
 import { scanCommandText, scanInvocation } from "./sensitive-references.ts";
 import {
   assignVariable,
@@ -23,6 +24,8 @@ export interface WalkEnvironment {
   readonly maxDepth: number;
   judgeInvocation(inv: Invocation, ctx: RuleContext): Finding[];
   knows(name: string): boolean;
+  readonly egress: readonly string[];
+  readonly changed: readonly string[] | undefined;
 }
 
 /** Upper bound on the variable combinations one simple command is judged under (`for a in ...; for b in ...`). */
@@ -37,8 +40,8 @@ export function subjectOf(text: string): string {
   return flat.length > SUBJECT_LIMIT ? `${flat.slice(0, SUBJECT_LIMIT - 1)}…` : flat;
 }
 
-const WRITE_REDIRECTS = new Set([">", ">>", ">|", "&>", "&>>", ">&"]);
-const READ_REDIRECTS = new Set(["<", "<&"]);
+/** Only these only read; every other form (`>`, `>>`, `>|`, `&>`, `&>>`, `>&`, `<>`, `n>`) opens for writing. */
+const READ_REDIRECTS = new Set(["<", "<&", "<&-"]);
 const BRANCHING = new Set([
   "if_statement",
   "elif_clause",
@@ -199,7 +202,7 @@ export class Walker {
     const value = valueNode === null ? "" : evaluateWord(valueNode, this.wordEnv(st, {})).value;
     assignVariable(st, name, isAppend ? null : value);
     this.push({ class: "read-only", subject: subjectOf(node.text), detail: "sets a shell variable" });
-    const programFinding = programVariableFinding(subjectOf(node.text), name, value);
+    const programFinding = programVariableFinding(subjectOf(node.text), name, value, this.env.workspace);
     if (programFinding !== null) this.push(programFinding);
   }
 
@@ -217,6 +220,9 @@ export class Walker {
         if (keyword === "local") st.vars.delete(child.text);
       } else {
         if (/^-[a-zA-Z]*[fF]/.test(child.text)) printsFunctions = true;
+        // A name reference or an integer attribute evaluates a value later: `declare -n r=x`, `declare -i n="$v"`.
+        if (/^-[a-zA-Z]*[ni]/.test(child.text))
+          this.unknown(node, `${keyword} ${child.text} evaluates a value as a name or arithmetic`);
         this.walk(child, copyState(st));
       }
     }
@@ -311,7 +317,7 @@ export class Walker {
       if (destination.type === "number" || destination.text === "-") continue;
       const word = evaluateWord(destination, this.wordEnv(st, {}));
       const scope = { workspace: this.env.workspace, cwd: st.cwd };
-      if (WRITE_REDIRECTS.has(operator)) {
+      if (!READ_REDIRECTS.has(operator)) {
         const f = judgePath(subject, word, "write", scope);
         if (f !== null) this.push(f);
       } else {
@@ -345,6 +351,13 @@ export class Walker {
     const stdin = ownStdin.kind === "inherited" ? outerStdin : ownStdin;
 
     scanCommandText(subject, node, (f) => this.push(f));
+    if (/@[PAEKak]\}|\(\([^)]*\$|\$\[/.test(node.text) || /\$\(\([^)]*[A-Za-z_]/.test(node.text)) {
+      this.push({
+        class: "unknown",
+        subject,
+        detail: "an expansion that evaluates a value as code or arithmetic (${x@P}, $((x)))",
+      });
+    }
     if (nameNode === null) return;
     const wordNode = nameNode.namedChildren[0] ?? nameNode;
 
@@ -357,7 +370,7 @@ export class Walker {
       const args = argNodes.map((a) => evaluateWord(a, env));
       const assignments = prefix.map((p) => assignmentOf(p, env));
       for (const a of assignments) {
-        const f = programVariableFinding(subject, a.name, a.value.value);
+        const f = programVariableFinding(subject, a.name, a.value.value, this.env.workspace);
         if (f !== null) this.push(f);
       }
       if (name.value === null) {
@@ -426,6 +439,8 @@ export class Walker {
       workspace: this.env.workspace,
       cwd: st.cwd,
       venv: st.venv,
+      egress: this.env.egress,
+      changed: this.env.changed,
       knows: (name) => this.env.knows(name),
       judge: (inv, options) => {
         if (wrapperDepth + 1 > MAX_WRAPPER_DEPTH) {
@@ -541,22 +556,14 @@ function assignmentOf(node: Node, env: WordEnvironment): Assignment {
   };
 }
 
-/**
- * Variables whose value is a program another tool will run (`GIT_PAGER`, `LD_PRELOAD`, `BASH_ENV`): setting them
- * to anything but a harmless pager or editor hides a command from the policy.
- */
-const PROGRAM_VARIABLES =
-  /^(PAGER|GIT_PAGER|MANPAGER|EDITOR|VISUAL|GIT_EDITOR|GIT_SEQUENCE_EDITOR|GIT_SSH|GIT_SSH_COMMAND|GIT_EXTERNAL_DIFF|GIT_ASKPASS|SSH_ASKPASS|GIT_EXEC_PATH|GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+|GLOBAL|SYSTEM|PARAMETERS)|LESSOPEN|LESSCLOSE|BASH_ENV|ENV|PROMPT_COMMAND|LD_PRELOAD|LD_AUDIT|DYLD_INSERT_LIBRARIES|PERL5OPT|PERL5DB|RUBYOPT|SHELLOPTS|BASHOPTS|GIT_PROXY_COMMAND)$/;
-const HARMLESS_PROGRAMS = /^(|cat|less|less -R|less -FRX|more|true|:|false|vi|vim|nano)$/;
-
-function programVariableFinding(subject: string, name: string, value: string | null): Finding | null {
-  if (!PROGRAM_VARIABLES.test(name)) return null;
-  if (value !== null && HARMLESS_PROGRAMS.test(value.trim())) return null;
-  return {
-    class: "unknown",
-    subject,
-    detail: `sets ${name}, a program other tools run, to ${value === null ? "a run-time value" : value}`,
-  };
+function programVariableFinding(
+  subject: string,
+  name: string,
+  value: string | null,
+  workspace: string,
+): Finding | null {
+  const detail = loaderVariable(name, value, workspace);
+  return detail === null ? null : { class: "unknown", subject, detail };
 }
 
 const CD_OPTIONS = new Set(["-L", "-P", "-e", "-@"]);

@@ -6,9 +6,12 @@ import type { CommandReview } from "../../../functions/lib/contracts.ts";
 import { ValidationFailedError } from "../../../functions/lib/errors.ts";
 import { type PolicyConfig, parsePolicyConfig } from "../../../functions/lib/policy/policy-config.ts";
 import { type CommandPolicy, createCommandPolicy } from "../../../functions/lib/policy/review.ts";
+import { toolSpecs } from "../../../functions/lib/policy/rules/index.ts";
+import { renderPolicyTable } from "../../../functions/lib/policy/table.ts";
 import { defaultWorkspace } from "../../../functions/lib/policy/workspace-paths.ts";
 
 const HELP = `Usage: npm run --silent policy -- classify [options]
+       npm run --silent policy -- table      (every tool spec as Markdown, as in docs/policy-table.md)
 
 Judges shell commands with the command policy, without running them. Reads one command per line on stdin
 (blank lines are skipped) and prints one JSON object per line:
@@ -33,7 +36,7 @@ interface CliOptions {
   readonly failOnApprove: boolean;
 }
 
-function parseCommandLine(argv: readonly string[]): CliOptions | "help" {
+function parseCommandLine(argv: readonly string[]): CliOptions | "help" | "table" {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
@@ -48,9 +51,10 @@ function parseCommandLine(argv: readonly string[]): CliOptions | "help" {
     strict: true,
   });
   if (values.help) return "help";
+  if (positionals.length === 1 && positionals[0] === "table") return "table";
   if (positionals.length !== 1 || positionals[0] !== "classify") {
     throw new UsageError(
-      `expected the subcommand "classify", got ${positionals.length === 0 ? "none" : positionals.join(" ")}`,
+      `expected the subcommand "classify" or "table", got ${positionals.length === 0 ? "none" : positionals.join(" ")}`,
     );
   }
   if (values.workspace !== undefined && values.repo !== undefined) {
@@ -115,7 +119,7 @@ async function classify(policy: CommandPolicy, options: CliOptions): Promise<boo
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let options: CliOptions | "help";
+  let options: CliOptions | "help" | "table";
   try {
     options = parseCommandLine(argv);
   } catch (error) {
@@ -124,6 +128,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (options === "help") {
     process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (options === "table") {
+    process.stdout.write(renderPolicyTable(toolSpecs));
     return 0;
   }
   try {

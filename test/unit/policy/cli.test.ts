@@ -98,7 +98,7 @@ describe("npm run policy -- classify", () => {
         command: "npm test",
         decision: "allow",
         classes: ["workspace-write"],
-        reasons: ["npm test: workspace-write (runs the package's test script)"],
+        reasons: ['npm test: workspace-write (runs the package script "test" (a build, test or lint step))'],
       },
       {
         command: "git push origin main",
@@ -159,7 +159,7 @@ describe("npm run policy -- classify", () => {
   });
 
   it.each([
-    [["check"], 'expected the subcommand "classify", got check'],
+    [["check"], 'expected the subcommand "classify" or "table", got check'],
     [["classify", "--bogus"], "Unknown option '--bogus'"],
     [["classify", "--workspace", "/a", "--repo", "b"], "give --workspace or --repo, not both"],
     [["classify", "--workspace", "relative"], "workspace: must be an absolute path, got relative"],

@@ -96,7 +96,7 @@ describe("per-repository policy configuration", () => {
     // Assess
     expect(dynamic.decision).toBe("approve");
     expect(stdin.decision).toBe("approve");
-    expect(stdin.reasons[0]).toMatch(/^bash: unknown \(bash reads commands from standard input/);
+    expect(stdin.reasons.join("\n")).toMatch(/^bash: unknown \(bash reads commands from standard input/m);
     expect(unparseable.decision).toBe("approve");
   });
 

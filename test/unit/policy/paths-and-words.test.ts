@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Node } from "web-tree-sitter";
 import { type BashParser, loadBashParser } from "../../../functions/lib/policy/bash-parser.ts";
 import { judgePath } from "../../../functions/lib/policy/path-effects.ts";
-import { hasOption, optionValue, parseArgs } from "../../../functions/lib/policy/rules/arguments.ts";
-import { taskRisk } from "../../../functions/lib/policy/rules/helpers.ts";
+import { taskRisk } from "../../../functions/lib/policy/rules/tasks.ts";
 import { decodeAnsiC, evaluateWord, staticWord } from "../../../functions/lib/policy/shell-words.ts";
+import { parseOperands, parseOptions, SpecError } from "../../../functions/lib/policy/spec.ts";
 import {
   credentialPath,
   defaultWorkspace,
@@ -148,24 +148,33 @@ describe("shell words", () => {
   });
 });
 
-describe("argument parsing", () => {
-  const w = (...texts: string[]) => texts.map(staticWord);
-
-  it("splits clusters, reads values and stops at --", () => {
-    const parsed = parseArgs(w("-rf", "-C", "dir", "--file=x", "-ovalue", "--", "-not-an-option"), {
-      valued: ["-C", "-o"],
-    });
-    expect(hasOption(parsed, "-r", "-f")).toBe(true);
-    expect(optionValue(parsed, "-C")?.value).toBe("dir");
-    expect(optionValue(parsed, "--file")?.value).toBe("x");
-    expect(optionValue(parsed, "-o")?.value).toBe("value");
-    expect(parsed.positionals.map((p) => p.value)).toEqual(["-not-an-option"]);
+describe("the option language of a spec", () => {
+  it("reads aliases, value kinds and the class an option raises", () => {
+    // Act
+    const [output, force, chdir, verbose] = parseOptions(
+      "-o|--output=write --force!destructive -C=cwd -v",
+      "t",
+    );
+    // Assess
+    expect(output).toEqual({ names: ["-o", "--output"], value: "write", raises: undefined });
+    expect(force).toEqual({ names: ["--force"], value: "flag", raises: "destructive" });
+    expect(chdir?.value).toBe("cwd");
+    expect(verbose?.value).toBe("flag");
   });
 
-  it("stops at the first positional when asked, keeping the rest unparsed", () => {
-    const parsed = parseArgs(w("-n", "10", "git", "push", "-f"), { valued: ["-n"], stopAtPositional: true });
-    expect(parsed.positionals.map((p) => p.value)).toEqual(["git"]);
-    expect(parsed.rest.map((p) => p.value)).toEqual(["push", "-f"]);
+  it.each([
+    ["-o=bogus", /unknown value kind "bogus"/],
+    ["--x!nonsense", /unknown class "nonsense"/],
+    ["output", /does not start with - or \+/],
+  ])("rejects the malformed entry %s when the policy loads", (text, message) => {
+    expect(() => parseOptions(text, "tool")).toThrow(SpecError);
+    expect(() => parseOptions(text, "tool")).toThrow(message);
+  });
+
+  it("reads operand kinds, and keeps command, script and copy last", () => {
+    expect(parseOperands("data read", "grep")).toEqual(["data", "read"]);
+    expect(() => parseOperands("command read", "x")).toThrow(/come last/);
+    expect(() => parseOperands("paths", "x")).toThrow(SpecError);
   });
 });
 
@@ -176,6 +185,7 @@ describe("task names", () => {
     ["lint:fix", "safe"],
     ["storybook-export-chromatic", "unknown"],
     ["db:seed", "unknown"],
+    ["install-deps", "unknown"],
   ])("judges %s as %s", (name, expected) => {
     expect(taskRisk(name)).toBe(expected);
   });
@@ -185,6 +195,7 @@ describe("task names", () => {
     ["release", "package-publish"],
     ["publish-docs", "package-publish"],
     ["push-images", "vcs-remote"],
+    ["install", "destructive"],
   ])("judges %s by its risky word (%s)", (name, expected) => {
     const risk = taskRisk(name);
     expect(typeof risk === "object" ? risk.class : risk).toBe(expected);

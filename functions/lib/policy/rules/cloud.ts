@@ -1,872 +1,513 @@
-import type { Finding } from "../findings.ts";
-import type { Invocation, RuleContext, RuleTable } from "../invocation.ts";
-import type { Word } from "../shell-words.ts";
-import { resolvePath } from "../workspace-paths.ts";
-import { optionValue, parseArgs } from "./arguments.ts";
-import {
-  classed,
-  judgeShellText,
-  readOnly,
-  runtimeOnly,
-  unknownPart,
-  workspaceWrite,
-  writesPaths,
-} from "./helpers.ts";
-
-const AWS_GLOBAL_VALUED = new Set([
-  "--profile",
-  "--region",
-  "--output",
-  "--endpoint-url",
-  "--query",
-  "--color",
-  "--cli-read-timeout",
-  "--cli-connect-timeout",
-  "--ca-bundle",
-  "--cli-binary-format",
-  "--cli-input-json",
-  "--cli-input-yaml",
-]);
-
-/** Boolean AWS CLI flags: the word after them is not their value. */
-const AWS_FLAGS = new Set([
-  "--recursive",
-  "--dryrun",
-  "--dry-run",
-  "--no-dry-run",
-  "--quiet",
-  "--only-show-errors",
-  "--no-progress",
-  "--delete",
-  "--exact-timestamps",
-  "--size-only",
-  "--follow-symlinks",
-  "--no-follow-symlinks",
-  "--no-guess-mime-type",
-  "--human-readable",
-  "--summarize",
-  "--force",
-  "--debug",
-  "--no-verify-ssl",
-  "--no-paginate",
-  "--no-cli-pager",
-  "--no-sign-request",
-  "--with-decryption",
-  "--no-with-decryption",
-  "--version",
-  "--cli-auto-prompt",
-  "--no-cli-auto-prompt",
-  "--include-deleted",
-  "--no-include-deleted",
-  "--all",
-]);
-
-/** AWS operations that only read: any verb outside this list changes something. */
-const AWS_READ_VERBS =
-  /^(describe|get|list|head|batch-get|lookup|search|filter|estimate|validate|test|check|detect|simulate|preview|view|download|query|scan|select|tail|wait|help|decode)(-|$)/;
-
-/** Reads that hand out credentials or secrets. */
-const AWS_CREDENTIAL_OPS: ReadonlySet<string> = new Set([
-  "sts get-session-token",
-  "sts get-federation-token",
-  "sts assume-role",
-  "sts assume-role-with-saml",
-  "sts assume-role-with-web-identity",
-  "sts assume-root",
-  "ecr get-login-password",
-  "ecr get-authorization-token",
-  "ecr get-login",
-  "ecr-public get-login-password",
-  "ecr-public get-authorization-token",
-  "codeartifact get-authorization-token",
-  "secretsmanager get-secret-value",
-  "secretsmanager batch-get-secret-value",
-  "kms decrypt",
-  "rds generate-db-auth-token",
-  "eks get-token",
-  "redshift get-cluster-credentials",
-  "redshift get-cluster-credentials-with-iam",
-  "redshift-serverless get-credentials",
-  "sso get-role-credentials",
-  "cognito-identity get-credentials-for-identity",
-  "cognito-identity get-open-id-token",
-  "cognito-identity get-open-id-token-for-developer-identity",
-  "ec2 get-password-data",
-  "lightsail get-instance-access-details",
-  "lightsail download-default-key-pair",
-  "iam create-access-key",
-  "iam create-login-profile",
-  "iam update-login-profile",
-  "iam create-service-specific-credential",
-  "lambda get-function-configuration",
-  "lambda get-function",
-  "s3 presign",
-  "cloudfront sign",
-  "eks update-kubeconfig",
-  "codecommit get-credentials",
-  "ssm start-session",
-  "ec2-instance-connect send-ssh-public-key",
-  "iot create-keys-and-certificate",
-  "ssm get-parameters-by-path",
-  "sso-oidc create-token",
-  "sso login",
-  "sso logout",
-]);
-
-function awsRule(inv: Invocation, ctx: RuleContext): Finding[] {
-  const positionals: Word[] = [];
-  const options: { name: string; value: Word | undefined }[] = [];
-  for (let i = 0; i < inv.args.length; i += 1) {
-    const word = inv.args[i] as Word;
-    const text = word.value;
-    if (text?.startsWith("--")) {
-      const eq = text.indexOf("=");
-      const name = eq > 0 ? text.slice(0, eq) : text;
-      const next = inv.args[i + 1];
-      const takesValue =
-        eq < 0 &&
-        !AWS_FLAGS.has(name) &&
-        next !== undefined &&
-        (next.value === null || !next.value.startsWith("--"));
-      options.push({
-        name,
-        value: eq > 0 ? { value: text.slice(eq + 1), raw: word.raw } : takesValue ? next : undefined,
-      });
-      if (takesValue && (AWS_GLOBAL_VALUED.has(name) || positionals.length >= 2)) i += 1;
-      continue;
-    }
-    positionals.push(word);
-  }
-  if (options.some((o) => o.name === "--version") && positionals.length === 0)
-    return readOnly(inv, "prints the AWS CLI version");
-  const [service, operation, ...rest] = positionals;
-  if (service === undefined) return readOnly(inv, "prints AWS CLI usage");
-  if (service.value === null)
-    return runtimeOnly(inv, `aws calls a service only known at run time (${service.raw})`);
-  if (service.value === "help") return readOnly(inv, "prints AWS CLI help");
-  if (service.value === "configure")
-    return classed("credentials", inv, "reads or writes AWS credentials and profiles");
-  if (service.value === "login" || service.value === "logout")
-    return classed("credentials", inv, "handles AWS credentials");
-  if (operation === undefined) return readOnly(inv, "prints service help");
-  if (operation.value === null)
-    return runtimeOnly(
-      inv,
-      `aws ${service.value} runs an operation only known at run time (${operation.raw})`,
-    );
-  const op = `${service.value} ${operation.value}`;
-  if (operation.value === "help" || rest[0]?.value === "help") return readOnly(inv, "prints AWS CLI help");
-  if (op === "ssm get-parameter" || op === "ssm get-parameters" || op === "ssm get-parameter-history") {
-    return options.some((o) => o.name === "--with-decryption")
-      ? classed("credentials", inv, "reads decrypted SSM parameters (secrets)")
-      : readOnly(inv, "reads SSM parameters");
-  }
-  if (AWS_CREDENTIAL_OPS.has(op))
-    return classed("credentials", inv, `aws ${op} hands out credentials or secrets`);
-  if (service.value === "s3") return awsS3(inv, ctx, operation.value, rest);
-  if (AWS_READ_VERBS.test(operation.value)) return readOnly(inv, `reads AWS (aws ${op})`);
-  return classed("infrastructure", inv, `aws ${op} changes AWS resources (not a read-only operation)`);
-}
-
-function awsS3(inv: Invocation, ctx: RuleContext, operation: string, rest: readonly Word[]): Finding[] {
-  if (operation === "ls") return readOnly(inv, "lists S3");
-  if (operation === "cp" || operation === "mv" || operation === "sync") {
-    const [source, destination] = rest;
-    if (source === undefined || destination === undefined)
-      return runtimeOnly(inv, `aws s3 ${operation} without a source and destination`);
-    if (source.value === null || destination.value === null)
-      return runtimeOnly(inv, `aws s3 ${operation} with a location only known at run time`);
-    if (destination.value.startsWith("s3://") || (operation === "mv" && source.value.startsWith("s3://"))) {
-      return classed("infrastructure", inv, `aws s3 ${operation} writes to S3`);
-    }
-    if (destination.value === "-") return readOnly(inv, "prints an S3 object");
-    return writesPaths(inv, ctx, [destination], "write", "downloads from S3 into the workspace");
-  }
-  return classed("infrastructure", inv, `aws s3 ${operation} changes S3`);
-}
-
-function subcommandOf(
-  inv: Invocation,
-  valued: readonly string[],
-): { sub: Word | undefined; rest: readonly Word[]; all: ReturnType<typeof parseArgs> } {
-  const head = parseArgs(inv.args, { valued, stopAtPositional: true, clusters: false });
-  return { sub: head.positionals[0], rest: head.rest, all: parseArgs(inv.args, { valued, clusters: false }) };
-}
-
-function samRule(inv: Invocation): Finding[] {
-  const { sub, rest } = subcommandOf(inv, ["--profile", "--region", "--config-file", "--config-env"]);
-  const s = sub?.value;
-  if (s === undefined || s === "--version" || s === "--info") return readOnly(inv, "prints SAM information");
-  if (s === null) return runtimeOnly(inv, "sam runs a subcommand only known at run time");
-  if (s === "publish")
-    return classed("package-publish", inv, "publishes to the Serverless Application Repository");
-  if (["deploy", "delete", "sync", "package"].includes(s))
-    return classed("infrastructure", inv, `sam ${s} changes AWS resources`);
-  if (s === "remote" || s === "pipeline") {
-    const action = rest[0]?.value;
-    if (s === "pipeline" && action === "init") return workspaceWrite(inv, "generates pipeline configuration");
-    return classed("infrastructure", inv, `sam ${s} ${action ?? ""} changes AWS resources`);
-  }
-  if (["logs", "list", "traces", "docs"].includes(s)) return readOnly(inv, `reads AWS (sam ${s})`);
-  if (["build", "validate", "init", "local"].includes(s))
-    return workspaceWrite(inv, `sam ${s} works in the workspace`);
-  return unknownPart(inv, `sam ${s} is not one the policy knows`);
-}
-
-function cdkRule(inv: Invocation, ctx: RuleContext): Finding[] {
-  const { sub, all } = subcommandOf(inv, [
-    "-a",
-    "--app",
-    "-c",
-    "--context",
-    "--profile",
-    "-o",
-    "--output",
-    "--role-arn",
-    "--plugin",
-    "-p",
-    "--ca-bundle-path",
-    "--proxy",
-    "--toolkit-stack-name",
-    "--build",
-    "--region",
-  ]);
-  const app = optionValue(all, "-a", "--app");
-  const build = optionValue(all, "--build");
-  const appFindings: Finding[] = [];
-  for (const command of [app, build]) {
-    if (command !== undefined && (command.value === null || /\s/.test(command.value))) {
-      appFindings.push(...judgeShellText(inv, ctx, command, "the CDK app command"));
-    }
-  }
-  const s = sub?.value;
-  if (s === undefined) return [...appFindings, ...readOnly(inv, "prints CDK usage")];
-  if (s === null) return runtimeOnly(inv, "cdk runs a subcommand only known at run time");
-  if (["deploy", "destroy", "bootstrap", "import", "watch", "rollback", "gc", "refactor"].includes(s)) {
-    return [...appFindings, ...classed("infrastructure", inv, `cdk ${s} changes AWS resources`)];
-  }
-  if (
-    ["list", "ls", "doctor", "version", "docs", "doc", "notices", "acknowledge", "ack", "drift"].includes(s)
-  )
-    return [...appFindings, ...readOnly(inv, `reads the CDK app (cdk ${s})`)];
-  if (["synth", "synthesize", "diff", "metadata", "context", "init", "migrate", "flags"].includes(s)) {
-    return [...appFindings, ...workspaceWrite(inv, `cdk ${s} synthesizes or changes files in the workspace`)];
-  }
-  return unknownPart(inv, `cdk ${s} is not one the policy knows`);
-}
-
-const TF_INFRA = new Set([
-  "apply",
-  "destroy",
-  "import",
-  "refresh",
-  "taint",
-  "untaint",
-  "force-unlock",
-  "test",
-]);
-const TF_READ = new Set([
-  "validate",
-  "output",
-  "show",
-  "providers",
-  "graph",
-  "version",
-  "console",
-  "metadata",
-  "modules",
-  "help",
-  "-version",
-  "--version",
-  "-help",
-]);
-
-function terraformRule(inv: Invocation, ctx: RuleContext): Finding[] {
-  const args = [...inv.args];
-  let cwd = ctx.cwd;
-  while (args[0]?.value?.startsWith("-")) {
-    const option = args.shift() as Word;
-    if (option.value?.startsWith("-chdir=")) cwd = resolvePath(option.value.slice(7), cwd ?? ctx.workspace);
-    if (option.value === "-version" || option.value === "--version" || option.value === "-help")
-      return readOnly(inv, "prints terraform information");
-  }
-  const sub = args[0];
-  if (sub === undefined) return readOnly(inv, "prints terraform usage");
-  if (sub.value === null) return runtimeOnly(inv, "terraform runs a subcommand only known at run time");
-  const s = sub.value;
-  const rest = args.slice(1);
-  const outside =
-    cwd === ctx.cwd
-      ? []
-      : writesPaths(inv, ctx, [{ value: cwd ?? ".", raw: "-chdir" }], "write", "").filter(
-          (f) => f.class !== "workspace-write",
-        );
-  if (inv.name === "terragrunt") {
-    if (s === "run-all" || s === "run") {
-      const inner = rest.filter((w) => w.value !== "--all" && w.value !== "--");
-      return terraformRule({ ...inv, args: inner }, ctx);
-    }
-    const all = /^(.*)-all$/.exec(s);
-    if (all?.[1] !== undefined)
-      return terraformRule({ ...inv, args: [{ value: all[1], raw: sub.raw }, ...rest] }, ctx);
-    if (s === "hclfmt" || s === "render-json" || s === "graph-dependencies" || s === "hcl")
-      return workspaceWrite(inv, `terragrunt ${s} works in the workspace`);
-  }
-  if (TF_INFRA.has(s))
-    return classed(
-      "infrastructure",
-      inv,
-      `${inv.name} ${s} changes real infrastructure (flags never lower it)`,
-    );
-  if (s === "login" || s === "logout") return classed("credentials", inv, "handles registry credentials");
-  if (TF_READ.has(s))
-    return [...outside, ...readOnly(inv, `reads the configuration and state (${inv.name} ${s})`)];
-  if (s === "plan") {
-    const out = rest.find((w) => w.value?.startsWith("-out="));
-    return [
-      ...outside,
-      ...(out === undefined
-        ? readOnly(inv, "plans changes without applying them")
-        : workspaceWrite(inv, "writes a plan file")),
-    ];
-  }
-  if (s === "fmt")
-    return rest.some((w) => w.value === "-check" || w.value === "--check")
-      ? readOnly(inv, "checks formatting")
-      : workspaceWrite(inv, "formats configuration files");
-  if (s === "init" || s === "get")
-    return [
-      ...outside,
-      ...workspaceWrite(inv, `${inv.name} ${s} downloads providers and modules into the workspace`),
-    ];
-  if (s === "state") {
-    const action = rest[0]?.value;
-    return ["list", "show", "pull"].includes(action ?? "")
-      ? readOnly(inv, "reads state")
-      : classed("infrastructure", inv, `${inv.name} state ${action ?? ""} changes remote state`);
-  }
-  if (s === "workspace") {
-    const action = rest[0]?.value;
-    if (action === "list" || action === "show") return readOnly(inv, "lists workspaces");
-    if (action === "select") return workspaceWrite(inv, "selects a workspace locally");
-    return classed("infrastructure", inv, `${inv.name} workspace ${action ?? ""} changes remote state`);
-  }
-  return unknownPart(inv, `${inv.name} ${s} is not one the policy knows`);
-}
-
-function pulumiRule(inv: Invocation): Finding[] {
-  const { sub, rest } = subcommandOf(inv, ["-s", "--stack", "-C", "--cwd", "--color", "-v", "--verbose"]);
-  const s = sub?.value;
-  if (s === undefined || s === "version" || s === "about" || s === "whoami")
-    return readOnly(inv, "prints pulumi information");
-  if (s === null) return runtimeOnly(inv, "pulumi runs a subcommand only known at run time");
-  const action = rest[0]?.value;
-  if (["up", "update", "destroy", "import", "refresh", "cancel", "watch", "new"].includes(s))
-    return classed("infrastructure", inv, `pulumi ${s} changes real infrastructure`);
-  if (s === "preview" || s === "logs") return readOnly(inv, `reads the stack (pulumi ${s})`);
-  if (s === "login" || s === "logout") return classed("credentials", inv, "handles backend credentials");
-  if (s === "stack") {
-    if (rest.some((w) => w.value === "--show-secrets"))
-      return classed("credentials", inv, "prints stack secrets");
-    if (
-      ["ls", "output", "history", "export", "graph", "tag"].includes(action ?? "ls") &&
-      !(action === "tag" && rest[1]?.value !== "ls")
-    )
-      return readOnly(inv, "reads stacks");
-    if (action === "select") return workspaceWrite(inv, "selects a stack locally");
-    return classed("infrastructure", inv, `pulumi stack ${action ?? ""} changes stacks`);
-  }
-  if (s === "config") {
-    if (action === undefined || action === "get")
-      return rest.some((w) => w.value === "--show-secrets")
-        ? classed("credentials", inv, "prints stack secrets")
-        : readOnly(inv, "reads stack configuration");
-    return workspaceWrite(inv, "changes the stack's configuration file");
-  }
-  if (s === "state")
-    return classed("infrastructure", inv, `pulumi state ${action ?? ""} changes stack state`);
-  if (s === "plugin")
-    return action === "ls"
-      ? readOnly(inv, "lists plugins")
-      : classed("destructive", inv, "installs plugins outside the workspace");
-  return unknownPart(inv, `pulumi ${s} is not one the policy knows`);
-}
-
-const KUBECTL_VALUED = [
-  "-n",
-  "--namespace",
-  "--context",
-  "--cluster",
-  "--kubeconfig",
-  "-s",
-  "--server",
-  "--token",
-  "--user",
-  "--as",
-  "--as-group",
-  "--as-uid",
-  "--request-timeout",
-  "--cache-dir",
-  "--certificate-authority",
-  "--client-certificate",
-  "--client-key",
-  "--tls-server-name",
-  "-v",
-  "--profile",
-  "--profile-output",
-];
-const KUBECTL_READ = new Set([
-  "get",
-  "describe",
-  "logs",
-  "explain",
-  "api-resources",
-  "api-versions",
-  "version",
-  "top",
-  "cluster-info",
-  "diff",
-  "events",
-  "wait",
-  "completion",
-  "kustomize",
-  "options",
-  "help",
-]);
-const KUBECTL_INFRA = new Set([
-  "apply",
-  "create",
-  "delete",
-  "patch",
-  "replace",
-  "scale",
-  "set",
-  "label",
-  "annotate",
-  "edit",
-  "expose",
-  "run",
-  "autoscale",
-  "cordon",
-  "uncordon",
-  "drain",
-  "taint",
-  "certificate",
-  "exec",
-  "cp",
-  "port-forward",
-  "attach",
-  "proxy",
-  "debug",
-  "rollout",
-]);
-
-function kubectlRule(inv: Invocation): Finding[] {
-  const { sub, rest, all } = subcommandOf(inv, KUBECTL_VALUED);
-  const credentialLiteral =
-    optionValue(all, "--token") !== undefined
-      ? classed("credentials", inv, "passes a bearer token on the command line")
-      : [];
-  const s = sub?.value;
-  if (s === undefined) return readOnly(inv, "prints kubectl usage");
-  if (s === null) return runtimeOnly(inv, "kubectl runs a subcommand only known at run time");
-  const action = rest[0]?.value;
-  if (s === "config") {
-    if (["view"].includes(action ?? "")) {
-      return rest.some((w) => w.value === "--raw" || w.value === "--flatten")
-        ? classed("credentials", inv, "prints kubeconfig credentials")
-        : readOnly(inv, "prints kubeconfig (credentials redacted)");
-    }
-    if (["get-contexts", "current-context", "get-clusters", "get-users"].includes(action ?? ""))
-      return readOnly(inv, "reads kubeconfig");
-    return classed(
-      "credentials",
-      inv,
-      `kubectl config ${action ?? ""} changes kubeconfig credentials or contexts`,
-    );
-  }
-  if (s === "auth")
-    return action === "can-i" || action === "whoami"
-      ? readOnly(inv, "checks permissions")
-      : classed("infrastructure", inv, "changes cluster RBAC");
-  if (s === "rollout" && ["status", "history"].includes(action ?? ""))
-    return readOnly(inv, "reads rollout status");
-  if (
-    s === "get" &&
-    rest.some(
-      (w) => /^(secrets?|secret\/.+)(,|$)/.test(w.value ?? "") || /(^|,)secrets?(,|$)/.test(w.value ?? ""),
-    )
-  ) {
-    return [...credentialLiteral, ...classed("credentials", inv, "reads Kubernetes secrets")];
-  }
-  if (s === "create" && action === "token")
-    return classed("credentials", inv, "creates a service account token");
-  if (KUBECTL_READ.has(s))
-    return [...credentialLiteral, ...readOnly(inv, `reads the cluster (${inv.name} ${s})`)];
-  if (KUBECTL_INFRA.has(s))
-    return [
-      ...credentialLiteral,
-      ...classed(
-        "infrastructure",
-        inv,
-        `${inv.name} ${s} changes the cluster (flags such as --dry-run never lower it)`,
-      ),
-    ];
-  if (s === "plugin") return readOnly(inv, "lists plugins");
-  return unknownPart(inv, `${inv.name} ${s} is not one the policy knows (a plugin?)`);
-}
-
-function helmRule(inv: Invocation): Finding[] {
-  const { sub, rest } = subcommandOf(inv, [
-    "-n",
-    "--namespace",
-    "--kube-context",
-    "--kubeconfig",
-    "--registry-config",
-    "--repository-config",
-    "--repository-cache",
-  ]);
-  const s = sub?.value;
-  if (s === undefined) return readOnly(inv, "prints helm usage");
-  if (s === null) return runtimeOnly(inv, "helm runs a subcommand only known at run time");
-  const action = rest[0]?.value;
-  if (["install", "upgrade", "uninstall", "delete", "del", "un", "rollback", "test"].includes(s))
-    return classed("infrastructure", inv, `helm ${s} changes the cluster`);
-  if (s === "push") return classed("package-publish", inv, "pushes a chart to a registry");
-  if (s === "registry") return classed("credentials", inv, "handles registry credentials");
-  if (s === "plugin")
-    return action === "list" || action === "ls"
-      ? readOnly(inv, "lists plugins")
-      : classed("destructive", inv, "installs plugins outside the workspace");
-  if (s === "dependency" || s === "dep" || s === "repo") {
-    return action === "list" || action === "ls"
-      ? readOnly(inv, "lists chart dependencies or repositories")
-      : workspaceWrite(inv, `helm ${s} ${action ?? ""} updates charts in the workspace or helm's cache`);
-  }
-  if (["package", "pull", "fetch", "create"].includes(s))
-    return workspaceWrite(inv, `helm ${s} writes charts into the workspace`);
-  if (
-    [
-      "list",
-      "ls",
-      "status",
-      "get",
-      "history",
-      "hist",
-      "show",
-      "inspect",
-      "template",
-      "lint",
-      "search",
-      "version",
-      "env",
-      "verify",
-      "completion",
-      "help",
-    ].includes(s)
-  ) {
-    return readOnly(inv, `reads charts or releases (helm ${s})`);
-  }
-  return unknownPart(inv, `helm ${s} is not one the policy knows`);
-}
-
-function eksctlRule(inv: Invocation): Finding[] {
-  const s = inv.args[0]?.value;
-  if (s === "get" || s === "info" || s === "version" || s === "help") return readOnly(inv, "reads EKS");
-  if (s === "utils" && inv.args[1]?.value === "write-kubeconfig")
-    return classed("credentials", inv, "writes cluster credentials into kubeconfig");
-  if (s === "utils" && inv.args[1]?.value?.startsWith("describe")) return readOnly(inv, "reads EKS");
-  return classed("infrastructure", inv, `eksctl ${s ?? ""} changes EKS resources`);
-}
-
-const CLOUD_READ_VERBS =
-  /^(list|describe|show|get|get-.+|list-.+|describe-.+|show-.+|info|version|read|tail|logs?|help|exists|query|search|check|wait|validate|view|status|print-settings|get-value|get-iam-policy|topic)$/;
-const CLOUD_CREDENTIAL_VERBS =
-  /^(login|logout|print-access-token|print-identity-token|get-access-token|get-credentials|activate-service-account|configure-docker|access|get-token)$/;
+import type { Call, Level, ToolSpec } from "../spec.ts";
+import { hasOption, writes } from "./logic.ts";
 
 /**
- * gcloud / az / doctl: groups, then a command verb. The first verb the policy recognises decides: a read verb is
- * read-only, a credential verb is credentials, anything else changes cloud resources.
+ * aws: `aws SERVICE OPERATION`. Operations are named by verb, so the verb is the table (the one place the policy
+ * reads a name rather than looking it up): describe/get/list read; secrets and credentials are credentials;
+ * `test-*` verbs and `--cli-input-*` run what the person cannot see; anything else changes infrastructure.
  */
-function groupedCloudCli(tool: string, configGroups: readonly string[]) {
-  return (inv: Invocation): Finding[] => {
-    const words: string[] = [];
-    for (const a of inv.args) {
-      if (a.value === null) return runtimeOnly(inv, `${tool} with a word only known at run time (${a.raw})`);
-      if (a.value.startsWith("-")) break;
-      words.push(a.value);
+const AWS_READ =
+  /^(describe|get|list|head|batch-get|lookup|search|filter|estimate|validate|check|detect|simulate|preview|view|query|scan|select|tail|wait|help|decode)(-|$)/;
+const AWS_SECRET =
+  /^(get-secret-value|get-parameters?|get-parameters-by-path|get-session-token|get-federation-token|assume-role.*|get-credentials.*|get-login-password|get-authorization-token|create-access-key|decrypt|generate-data-key.*|get-role-credentials|export-credentials|get-password-data)$/;
+
+function awsLogic(call: Call): void {
+  const [service, operation] = call.operands;
+  if (service === undefined) {
+    call.find("read-only", "prints aws usage");
+    return;
+  }
+  if (service.value === null || operation?.value === null) {
+    call.find("unknown", "aws runs a service or operation only known at run time");
+    return;
+  }
+  if (hasOption(call, "--cli-input-json", "--cli-input-yaml", "--generate-cli-skeleton")) {
+    call.find("unknown", "aws reads its parameters from input the policy cannot see");
+  }
+  for (const o of call.options)
+    if (/^--(outfile|output-file)$/.test(o.name) && o.value) writes(call, o.value, "write");
+  const op = operation?.value ?? "";
+  const s = service.value;
+  if (
+    s === "configure" ||
+    s === "sso" ||
+    s === "login" ||
+    (s === "ecr" && op.startsWith("get-login")) ||
+    AWS_SECRET.test(op)
+  ) {
+    call.find("credentials", `aws ${s} ${op} reads or changes credentials`);
+    return;
+  }
+  if (s === "sts" && op === "get-caller-identity") {
+    call.find("read-only", "reads the caller identity");
+    return;
+  }
+  if (s === "s3") {
+    if (/^(ls|presign)$/.test(op)) {
+      call.find(op === "presign" ? "credentials" : "read-only", `aws s3 ${op}`);
+      return;
     }
-    if (words.length === 0) return readOnly(inv, `prints ${tool} information`);
-    const text = words.join(" ");
+    const remoteDest = call.operands.at(-1)?.value?.startsWith("s3://");
+    if (/^(cp|mv|sync)$/.test(op) && !remoteDest) {
+      for (const w of call.operands.slice(-1)) writes(call, w, "write");
+      return;
+    }
+    call.find("infrastructure", `aws s3 ${op} changes buckets`);
+    return;
+  }
+  if (/^test-/.test(op)) {
+    call.find("unknown", `aws ${s} ${op} invokes or runs something on AWS`);
+    return;
+  }
+  if (AWS_READ.test(op)) {
+    call.find("read-only", `reads AWS (aws ${s} ${op})`);
+    return;
+  }
+  call.find("infrastructure", `aws ${s} ${op} changes AWS resources`);
+}
+
+const aws: ToolSpec = {
+  names: "aws awslocal",
+  anyOption: true,
+  options: "--cli-input-json|--cli-input-yaml= --profile|--region|--output|--query|--endpoint-url|--outfile=",
+  logic: awsLogic,
+  examples: {
+    allow: ["aws sts get-caller-identity", "aws s3 ls s3://bucket", "aws lambda list-functions"],
+    approve: [
+      "aws s3 rm s3://b --recursive",
+      "aws secretsmanager get-secret-value --secret-id x",
+      "aws lambda invoke --cli-input-json file://x.json",
+      "aws ec2 run-instances",
+      "aws apigateway test-invoke-method",
+    ],
+  },
+};
+
+/** kubectl and oc: reads are read-only except secrets (by any spelling) and raw API paths; everything else changes the cluster. */
+const kubeRead: Level = {
+  class: "read-only",
+  detail: "reads the cluster",
+  anyOption: true,
+  options: "--raw=!unknown",
+  logic: (call) => {
     if (
-      /\bsecrets?\b.*\b(access|show|download)\b|\bkeyvault secret (show|download)\b|\baks get-credentials\b|\bacr login\b|\bkubernetes cluster kubeconfig\b|\bregistry login\b/.test(
-        text,
+      call.operands.some(
+        (w) =>
+          w.value === null ||
+          /(^|,|\/)(secrets?|secret\.v1|secrets\.v1\.?|sealedsecrets?)(\.|,|\/|$)/i.test(w.value),
       )
     ) {
-      return classed("credentials", inv, `${tool} ${text} hands out credentials or secrets`);
+      call.find("credentials", "reads Kubernetes secrets");
     }
-    if (configGroups.includes(words[0] ?? "")) {
-      return ["list", "get", "get-value", "show", "configurations"].some((v) => words.includes(v)) &&
-        !words.includes("activate") &&
-        !words.includes("create")
-        ? readOnly(inv, `reads ${tool} configuration`)
-        : classed("credentials", inv, `${tool} ${text} changes local ${tool} configuration or credentials`);
-    }
-    for (const word of words) {
-      if (CLOUD_CREDENTIAL_VERBS.test(word))
-        return classed("credentials", inv, `${tool} ${text} handles credentials`);
-      if (CLOUD_READ_VERBS.test(word)) return readOnly(inv, `reads cloud resources (${tool} ${text})`);
-    }
-    return classed("infrastructure", inv, `${tool} ${text} changes cloud resources`);
-  };
-}
-
-function gsutilRule(inv: Invocation, ctx: RuleContext): Finding[] {
-  const parsed = parseArgs(inv.args, { valued: ["-o", "-h", "-u"], stopAtPositional: true });
-  const s = parsed.positionals[0]?.value;
-  const rest = parseArgs(parsed.rest, { valued: ["-p", "-x", "-z", "-j"] }).positionals;
-  if (["ls", "cat", "du", "stat", "hash", "version", "help", "ver"].includes(s ?? "help"))
-    return readOnly(inv, "reads Cloud Storage");
-  if (s === "cp" || s === "mv" || s === "rsync") {
-    const destination = rest.at(-1);
-    if (destination?.value == null)
-      return runtimeOnly(inv, `gsutil ${s} with a destination only known at run time`);
     if (
-      destination.value.startsWith("gs://") ||
-      (s === "mv" && rest.some((w) => w.value?.startsWith("gs://")))
-    )
-      return classed("infrastructure", inv, `gsutil ${s} writes to Cloud Storage`);
-    return writesPaths(inv, ctx, [destination], "write", "downloads into the workspace");
-  }
-  if (s === "signurl") return classed("credentials", inv, "creates a signed URL");
-  return classed("infrastructure", inv, `gsutil ${s ?? ""} changes Cloud Storage`);
-}
-
-function serverlessRule(inv: Invocation): Finding[] {
-  const { sub, rest } = subcommandOf(inv, [
-    "--stage",
-    "-s",
-    "--region",
-    "-r",
-    "--aws-profile",
-    "--config",
-    "-c",
-    "--function",
-    "-f",
-  ]);
-  const s = sub?.value;
-  const action = rest.find((w) => w.value !== null && !w.value.startsWith("-"))?.value;
-  if (s === undefined || s === "--version" || s === "help")
-    return readOnly(inv, "prints serverless information");
-  if (s === null) return runtimeOnly(inv, "serverless runs a subcommand only known at run time");
-  if (s === "invoke" && action === "local") return workspaceWrite(inv, "invokes a function locally");
-  if (s === "config" && action === "credentials")
-    return classed("credentials", inv, "stores provider credentials");
-  if (s === "login" || s === "logout") return classed("credentials", inv, "handles dashboard credentials");
-  if (["info", "logs", "print", "metrics", "doctor"].includes(s))
-    return readOnly(inv, `reads the service (serverless ${s})`);
-  if (["package", "offline", "create", "plugin", "install"].includes(s))
-    return workspaceWrite(inv, `serverless ${s} works in the workspace`);
-  return classed("infrastructure", inv, `serverless ${s} changes cloud resources`);
-}
-
-/** Hosting CLIs: deploys are infrastructure, local dev servers and builds are workspace-write. */
-function hostingCli(
-  tool: string,
-  local: readonly string[],
-  reads: readonly string[],
-  credentials: readonly string[],
-  defaultDeploys: boolean,
-) {
-  return (inv: Invocation): Finding[] => {
-    const sub = inv.args.find((a) => a.value === null || !a.value.startsWith("-"));
-    if (sub === undefined) {
-      if (
-        inv.args.some(
-          (a) => a.value === "--version" || a.value === "-v" || a.value === "--help" || a.value === "-h",
-        )
-      )
-        return readOnly(inv, `prints ${tool} information`);
-      return defaultDeploys
-        ? classed("infrastructure", inv, `${tool} with no command deploys`)
-        : readOnly(inv, `prints ${tool} usage`);
+      call.options.some(
+        (o) => /^-o|--output$/.test(o.name) && /jsonpath|go-template|yaml|json/.test(o.value?.value ?? ""),
+      ) &&
+      call.operands.some((w) => w.value === "all")
+    ) {
+      call.find("credentials", "prints every resource, secrets included");
     }
-    if (sub.value === null) return runtimeOnly(inv, `${tool} runs a command only known at run time`);
-    const s = sub.value;
-    const head = s.split(":")[0] ?? s;
-    if (credentials.includes(s) || credentials.includes(head))
-      return classed("credentials", inv, `${tool} ${s} handles credentials or secrets`);
-    if (local.includes(s) || local.includes(head))
-      return workspaceWrite(inv, `${tool} ${s} works locally in the workspace`);
-    if (reads.includes(s) || reads.includes(head) || /:(list|get|info|log|logs)$/.test(s))
-      return readOnly(inv, `reads the service (${tool} ${s})`);
-    return classed("infrastructure", inv, `${tool} ${s} changes a hosted service`);
-  };
-}
-
-function secretsCli(inv: Invocation): Finding[] {
-  const s = inv.args[0]?.value;
-  if (s === "status" || s === "version" || s === "--version" || s === "-v")
-    return readOnly(inv, `prints ${inv.name} status`);
-  return classed("credentials", inv, `${inv.name} reads or writes secrets`);
-}
-
-const fly = hostingCli(
-  "fly",
-  ["version"],
-  [
-    "status",
-    "logs",
-    "list",
-    "ls",
-    "info",
-    "doctor",
-    "dashboard",
-    "help",
-    "releases",
-    "checks",
-    "regions",
-    "platform",
-  ],
-  ["auth", "secrets", "tokens", "ssh"],
-  false,
-);
-
-export const cloudRules: RuleTable = {
-  aws: awsRule,
-  awslocal: awsRule,
-  sam: samRule,
-  samlocal: samRule,
-  cdk: cdkRule,
-  cdklocal: cdkRule,
-  terraform: terraformRule,
-  tofu: terraformRule,
-  tflocal: terraformRule,
-  terragrunt: terraformRule,
-  pulumi: pulumiRule,
-  kubectl: kubectlRule,
-  oc: kubectlRule,
-  helm: helmRule,
-  eksctl: eksctlRule,
-  gcloud: groupedCloudCli("gcloud", ["config"]),
-  az: groupedCloudCli("az", ["config", "account"]),
-  doctl: groupedCloudCli("doctl", ["auth"]),
-  gsutil: gsutilRule,
-  serverless: serverlessRule,
-  sls: serverlessRule,
-  firebase: hostingCli(
-    "firebase",
-    ["emulators", "serve", "init", "setup", "use", "experiments", "target"],
-    ["projects", "apps", "open", "help"],
-    ["login", "logout", "functions:config", "functions:secrets", "apphosting:secrets"],
-    false,
-  ),
-  vercel: hostingCli(
-    "vercel",
-    ["dev", "build", "link", "init"],
-    ["ls", "list", "inspect", "logs", "whoami", "help", "project", "teams", "domains", "dns", "certs"],
-    ["login", "logout", "pull", "env"],
-    true,
-  ),
-  vc: hostingCli(
-    "vercel",
-    ["dev", "build", "link", "init"],
-    ["ls", "list", "inspect", "logs", "whoami", "help", "project", "teams"],
-    ["login", "logout", "pull", "env"],
-    true,
-  ),
-  netlify: hostingCli(
-    "netlify",
-    ["dev", "build", "serve", "init", "functions:build", "functions:serve", "functions:create"],
-    ["status", "logs", "sites:list", "watch", "open", "help", "functions:list"],
-    ["login", "logout", "env", "link"],
-    false,
-  ),
-  ntl: hostingCli(
-    "netlify",
-    ["dev", "build", "serve", "init"],
-    ["status", "logs", "sites:list", "watch", "open", "help"],
-    ["login", "logout", "env", "link"],
-    false,
-  ),
-  wrangler: hostingCli(
-    "wrangler",
-    ["dev", "build", "types", "init", "generate", "docs"],
-    ["whoami", "tail", "help"],
-    ["login", "logout", "secret", "secrets-store"],
-    false,
-  ),
-  fly,
-  // The same program under its other name.
-  flyctl: fly,
-  heroku: hostingCli(
-    "heroku",
-    ["local"],
-    [
-      "logs",
-      "apps",
-      "ps",
-      "releases",
-      "addons",
-      "domains",
-      "info",
-      "status",
-      "version",
-      "help",
-      "whoami",
-      "regions",
-      "stack",
-    ],
-    ["login", "logout", "auth", "config", "authorizations"],
-    false,
-  ),
-  amplify: hostingCli(
-    "amplify",
-    ["mock", "codegen", "add", "update", "remove", "configure-project"],
-    ["status", "env", "help", "version", "console"],
-    ["configure"],
-    false,
-  ),
-  copilot: hostingCli(
-    "copilot",
-    ["init-local"],
-    ["ls", "show", "status", "logs", "version", "help", "docs"],
-    ["secret"],
-    false,
-  ),
-  railway: hostingCli(
-    "railway",
-    ["run", "init", "link"],
-    ["status", "logs", "list", "whoami", "help", "open"],
-    ["login", "logout", "variables"],
-    false,
-  ),
-  packer: hostingCli(
-    "packer",
-    ["validate", "fmt", "init", "inspect", "console", "hcl2_upgrade", "plugins"],
-    ["version"],
-    [],
-    false,
-  ),
-  "ansible-playbook": (inv) =>
-    inv.args.some(
-      (a) => a.value === "--syntax-check" || a.value === "--list-tasks" || a.value === "--list-hosts",
-    )
-      ? readOnly(inv, "checks a playbook")
-      : classed("infrastructure", inv, "runs a playbook against hosts"),
-  ansible: (inv) => classed("infrastructure", inv, "runs ad-hoc tasks on hosts"),
-  vault: secretsCli,
-  op: secretsCli,
-  pass: secretsCli,
-  gopass: secretsCli,
-  bw: secretsCli,
-  lpass: secretsCli,
-  "aws-vault": (inv) => classed("credentials", inv, "hands out AWS credentials"),
-  "secret-tool": secretsCli,
-  security: (inv) =>
-    inv.args.some((a) =>
-      /password|identity|certificate|keychain|import|export|add-|delete-/.test(a.value ?? ""),
-    )
-      ? classed("credentials", inv, "reads or writes the keychain")
-      : readOnly(inv, "reads security settings"),
+  },
 };
+
+const kubectl: ToolSpec = {
+  names: "kubectl oc",
+  default: "read-only",
+  anyOption: true,
+  options: "--kubeconfig=read --context|--namespace|-n|--cluster|--user= --token=!credentials",
+  subcommands: {
+    "get describe explain logs top api-resources api-versions version cluster-info events diff": kubeRead,
+    "config auth": { class: "credentials", anyOption: true },
+    "exec cp attach port-forward proxy debug run": {
+      class: "infrastructure",
+      detail: "runs or reaches into the cluster",
+      anyOption: true,
+    },
+    rollout: {
+      default: "read-only",
+      anyOption: true,
+      subcommands: { "status history": { class: "read-only", detail: "reads a rollout", anyOption: true } },
+      otherwise: { class: "infrastructure", detail: "changes the cluster", anyOption: true },
+    },
+    "apply create delete patch replace edit scale set label annotate expose autoscale drain cordon uncordon taint certificate kustomize wait":
+      { class: "infrastructure", detail: "changes the cluster", anyOption: true },
+  },
+  examples: {
+    allow: ["kubectl get pods -n app", "kubectl logs deploy/api", "kubectl rollout status deploy/api"],
+    approve: [
+      "kubectl get secrets",
+      "kubectl get secret/x -o yaml",
+      "kubectl get --raw /api/v1/namespaces/x/secrets",
+      "kubectl apply --dry-run=client -f x.yaml",
+      "kubectl rollout restart deploy/api",
+    ],
+  },
+};
+
+const helm: ToolSpec = {
+  names: "helm",
+  default: "read-only",
+  anyOption: true,
+  subcommands: {
+    "list ls status history get show template lint version help search env dependency verify": {
+      class: "read-only",
+      anyOption: true,
+    },
+    "install upgrade uninstall delete rollback test push package repo plugin registry pull": {
+      class: "infrastructure",
+      anyOption: true,
+    },
+  },
+  examples: {
+    allow: ["helm template chart", "helm lint chart"],
+    approve: ["helm upgrade --install x chart"],
+  },
+};
+
+const prepares = {
+  class: "workspace-write",
+  detail: "reads or prepares infrastructure code",
+  anyOption: true,
+} as const;
+const changes = {
+  class: "infrastructure",
+  detail: "changes infrastructure or its state",
+  anyOption: true,
+} as const;
+
+const terraform: ToolSpec = {
+  names: "terraform tofu tflocal terragrunt pulumi sam samlocal serverless sls packer eksctl",
+  default: "read-only",
+  anyOption: true,
+  options: "-chdir|--cwd=cwd",
+  subcommands: {
+    "validate fmt version providers graph show plan synth diff list ls doctor metadata docs build preview stack config init get console output":
+      prepares,
+    "apply destroy import taint untaint refresh deploy remove up down rm bootstrap publish create delete login logout force-unlock workspace run-all":
+      changes,
+    // `terraform state list|show`, `sam local invoke`, `sls invoke local`: reads and local emulation.
+    state: {
+      default: "read-only",
+      subcommands: { "list show pull": "read-only", "mv rm push replace-provider": changes },
+    },
+    local: { class: "workspace-write", detail: "runs functions in local emulation", anyOption: true },
+    invoke: {
+      default: changes,
+      anyOption: true,
+      subcommands: {
+        local: { class: "workspace-write", detail: "runs a function locally", anyOption: true },
+      },
+      otherwise: changes,
+    },
+    logs: { class: "read-only", detail: "reads logs", anyOption: true },
+  },
+  examples: {
+    allow: [
+      "terraform validate",
+      "terraform plan",
+      "terraform -chdir=infra plan",
+      "terraform state list",
+      "sam local invoke",
+    ],
+    approve: ["terraform apply -auto-approve", "pulumi up", "terraform state rm x", "sls invoke -f x"],
+  },
+};
+
+/** AWS CDK: `--app` is the command that synthesizes, run as shell text. */
+const cdk: ToolSpec = {
+  names: "cdk cdklocal",
+  default: "read-only",
+  anyOption: true,
+  options: "-a|--app=shell --build=shell -o|--output=write --plugin=!unknown",
+  globalOptions: true,
+  subcommands: {
+    "synth synthesize diff ls list doctor metadata docs init context notices acknowledge ack version":
+      prepares,
+    "deploy destroy bootstrap import migrate watch gc rollback refactor drift": changes,
+  },
+  examples: {
+    allow: ["cdk synth", "npx cdk diff MyStack", "cdk synth --app 'npx tsx bin/app.ts'"],
+    approve: ["cdk deploy", "cdk synth --app 'git push'", "cdk destroy -f"],
+  },
+};
+
+/** Cloud and platform CLIs: reads by verb, credentials by verb, anything else changes something remote. */
+const CLOUD_READ =
+  /^(list|describe|show|get|info|version|read|tail|logs?|help|exists|query|search|check|wait|validate|view|status|whoami)(-|$)/;
+const CLOUD_CREDENTIALS =
+  /^(login|logout|print-access-token|print-identity-token|get-access-token|get-credentials|activate-service-account|configure-docker|access|get-token|auth|token|secrets?|env|kv|read|item|unlock|exec|lookup)$/;
+
+const platforms: ToolSpec = {
+  names: `gcloud az doctl gsutil firebase vercel vc netlify ntl wrangler fly flyctl heroku amplify copilot railway ansible-playbook
+    ansible vault op pass gopass bw lpass aws-vault secret-tool security kind minikube k3d`,
+  anyOption: true,
+  logic: (call) => {
+    const words = call.operands.map((w) => w.value);
+    if (words.some((w) => w === null)) {
+      call.find("unknown", `${call.inv.name} with a word only known at run time`);
+      return;
+    }
+    const secretStore = /^(vault|op|pass|gopass|bw|lpass|aws-vault|secret-tool|security)$/.test(
+      call.inv.name,
+    );
+    if (secretStore || words.some((w) => CLOUD_CREDENTIALS.test(w as string))) {
+      call.find("credentials", `${call.inv.name} reads or changes credentials`);
+      return;
+    }
+    // Local development servers and emulators: `wrangler dev`, `firebase emulators:start`, `netlify dev`.
+    if (!secretStore && /^(dev|emulators:start|serve)$/.test(words[0] ?? "")) {
+      call.find("workspace-write", `${call.inv.name} ${words[0]} runs a local development server`);
+      return;
+    }
+    if (words.some((w) => CLOUD_READ.test(w as string))) {
+      call.find("read-only", `reads with ${call.inv.name}`);
+      return;
+    }
+    call.find("infrastructure", `${call.inv.name} ${words.slice(0, 2).join(" ")} changes remote resources`);
+  },
+  examples: {
+    allow: ["gcloud config list", "wrangler dev", "firebase emulators:start"],
+    approve: ["gcloud run deploy x", "vercel --prod", "vault kv get secret/x"],
+  },
+};
+
+/** Containers: builds and reads are local; runs with host mounts, host namespaces or privileges reach the machine. */
+function containerRun(call: Call): void {
+  for (const { written: name, value } of call.options) {
+    const o = { name };
+    const v = value?.value;
+    if (
+      o.name === "--privileged" ||
+      o.name === "--cap-add" ||
+      o.name === "--security-opt" ||
+      o.name === "--device"
+    ) {
+      call.find("destructive", `${o.name} gives the container the machine's privileges`);
+    }
+    if (/^--(network|net|pid|ipc|uts|userns|cgroupns)$/.test(o.name) && (v === null || v === "host")) {
+      call.find("destructive", `${o.name}=${v ?? "?"} shares the machine's namespace`);
+    }
+    if (/^(-v|--volume|--mount)$/.test(o.name)) {
+      const source =
+        v == null ? null : (/^(?:type=bind,)?(?:source|src)=([^,]+)/.exec(v)?.[1] ?? v.split(":")[0] ?? null);
+      if (source === null) call.find("unknown", "mounts a path only known at run time");
+      else if (/^[/~.]/.test(source)) writes(call, { value: source, raw: v ?? "" }, "write");
+    }
+  }
+}
+
+const runOptions = `-v|--volume|--mount|--network|--net|--pid|--ipc|--uts|--userns|--cgroupns|--cap-add|--security-opt|--device=
+  --privileged -e|--env|--env-file|--name|-w|--workdir|-p|--publish|--entrypoint|-u|--user|--platform|--label|-l|--memory|-m|--cpus|--add-host|--pull|--restart|--shm-size|--tmpfs|--ulimit|--hostname|-h=
+  --rm -d|--detach -i|--interactive -t|--tty --init -q|--quiet`;
+
+/** `docker compose` and `docker-compose`: services of the project's compose file, run like `docker run`. */
+const compose: Level = {
+  default: { class: "workspace-write", detail: "manages the project's containers" },
+  anyOption: true,
+  options: "-f|--file|--env-file=read -p|--project-name|--profile|--project-directory=",
+  loads: "compose.yaml compose.yml docker-compose.yml docker-compose.yaml",
+  subcommands: {
+    "ps config logs images ls version top port events": { class: "read-only", anyOption: true },
+    "up down build start stop restart rm pull create kill pause unpause wait watch scale": {
+      class: "workspace-write",
+      detail: "manages the project's containers",
+      anyOption: true,
+    },
+    "run exec": {
+      class: "workspace-write",
+      detail: "runs a command in a service container",
+      options: runOptions,
+      stopOptions: true,
+      logic: containerRun,
+    },
+    cp: { class: "workspace-write", anyOption: true },
+    push: "package-publish",
+  },
+};
+
+const docker: ToolSpec = {
+  names: "docker podman nerdctl finch",
+  default: "read-only",
+  anyOption: true,
+  options: "-H|--host|--context=!infrastructure --config=!credentials",
+  subcommands: {
+    "ps images inspect logs version info top stats diff history events port search": {
+      class: "read-only",
+      anyOption: true,
+    },
+    "build buildx": {
+      class: "workspace-write",
+      detail: "builds an image",
+      anyOption: true,
+      options: "--push!package-publish -o|--output=write",
+    },
+    "run create": {
+      class: "workspace-write",
+      detail: "runs a container",
+      options: runOptions,
+      stopOptions: true,
+      logic: containerRun,
+    },
+    compose: compose,
+    system: {
+      default: "read-only",
+      anyOption: true,
+      subcommands: {
+        "df info events": { class: "read-only", anyOption: true },
+        prune: {
+          class: "workspace-write",
+          detail: "removes unused local containers, images and caches",
+          anyOption: true,
+        },
+      },
+    },
+    "exec start stop restart kill rm rmi pull tag wait pause unpause rename prune image container volume network save load cp commit attach":
+      {
+        class: "workspace-write",
+        detail: "manages local containers",
+        anyOption: true,
+        logic: containerRun,
+        options: runOptions,
+      },
+    "push manifest trust": "package-publish",
+    "login logout secret": "credentials",
+    "swarm service stack node plugin context": { class: "destructive", anyOption: true },
+  },
+  examples: {
+    allow: [
+      "docker build -t app .",
+      "docker ps",
+      "docker run --rm app npm test",
+      "docker compose down -v",
+      "docker system prune -af",
+      "docker compose up -d db",
+    ],
+    approve: [
+      "docker run -v /:/host alpine sh",
+      "docker run --privileged alpine",
+      "docker run --network host alpine",
+      "docker push x",
+      "docker run --pid=host alpine",
+      "docker compose run -v /:/host app sh",
+      "docker compose push",
+    ],
+  },
+};
+
+const dockerCompose: ToolSpec = {
+  ...compose,
+  names: "docker-compose podman-compose",
+  examples: {
+    allow: ["docker-compose up -d db", "docker-compose down -v"],
+    approve: ["docker-compose push"],
+  },
+};
+
+const containerTools: ToolSpec = {
+  names: "buildah crane skopeo",
+  default: "read-only",
+  anyOption: true,
+  subcommands: {
+    "ps config logs images ls version top inspect digest manifest": "read-only",
+    "build run bud from rm pull": { class: "workspace-write", anyOption: true },
+    "push copy append mutate": "package-publish",
+    "login logout": "credentials",
+  },
+  examples: { allow: ["buildah bud -t x ."], approve: ["crane push x y"] },
+};
+
+/** GitHub and GitLab CLIs: reads read-only; writes to the host are vcs-remote; releases publish; tokens are credentials. */
+const ghApi: Level = {
+  class: "read-only",
+  detail: "calls the host's API",
+  options: `-X|--method= -f|--raw-field|-F|--field|--input=!vcs-remote -H|--header= --jq|-q|--template|-t= --paginate
+    -i|--include --silent --cache= --hostname= -p|--preview= --verbose --slurp`,
+  logic: (call) => {
+    const method = call.options.find((o) => o.name === "-X")?.value;
+    if (method !== undefined && (method.value === null || !/^GET$/i.test(method.value)))
+      call.find("vcs-remote", `sends a ${method.raw} request`);
+    const fields = call.options
+      .filter((o) => o.name === "-f" || o.name === "-F")
+      .map((o) => o.value?.value ?? null);
+    if (
+      call.operands[0]?.value === "graphql" &&
+      fields.some((f) => f === null || /mutation|^[^=]*=@/is.test(f))
+    ) {
+      call.find("vcs-remote", "sends a GraphQL mutation or a field read from a file");
+    }
+    if (call.operands[0]?.value === null) call.find("unknown", "calls an API path only known at run time");
+  },
+};
+
+const ghRead: Level = {
+  class: "read-only",
+  detail: "reads the hosting service",
+  anyOption: true,
+  options: "-D|--dir|-O|--output=write",
+};
+const ghWrite: Level = { class: "vcs-remote", detail: "changes the hosting service", anyOption: true };
+
+const gh: ToolSpec = {
+  names: "gh glab hub",
+  default: "read-only",
+  options: "-R|--repo= --hostname=",
+  subcommands: {
+    "pr issue mr": {
+      default: "read-only",
+      subcommands: {
+        "view list status diff checks": ghRead,
+        "checkout co": { class: "workspace-write", anyOption: true },
+      },
+      otherwise: ghWrite,
+    },
+    "run workflow release": {
+      default: "read-only",
+      subcommands: {
+        "view list watch": ghRead,
+        download: ghRead,
+        "create upload": {
+          class: "vcs-remote",
+          detail: "creates a release and its tag on the host",
+          anyOption: true,
+          options: "-F|--notes-file=read",
+          logic: (call) => call.find("package-publish", "publishes a release"),
+        },
+      },
+      otherwise: ghWrite,
+    },
+    repo: {
+      default: "read-only",
+      subcommands: { "view list": ghRead, clone: { class: "workspace-write", anyOption: true } },
+      otherwise: ghWrite,
+    },
+    api: ghApi,
+    "auth secret variable ssh-key gpg-key": "credentials",
+    "status search browse help version": ghRead,
+    "gist label project codespace extension alias config cache ruleset": ghWrite,
+  },
+  examples: {
+    allow: ["gh pr view 12", "gh run list", "gh api repos/o/r/pulls", "gh run download 1 -D /tmp/art"],
+    approve: [
+      "gh pr merge 12",
+      "gh api -X POST repos/o/r/issues",
+      "gh api graphql -f query='mutation { x }'",
+      "gh api graphql -F q=@x.graphql",
+      "gh run download 1 --dir /etc",
+      "gh auth token",
+      "gh release create v1",
+    ],
+  },
+};
+
+export const cloudSpecs: readonly ToolSpec[] = [
+  aws,
+  kubectl,
+  helm,
+  terraform,
+  cdk,
+  platforms,
+  docker,
+  dockerCompose,
+  containerTools,
+  gh,
+];

@@ -1,34 +1,39 @@
+import { compileSpec } from "../dispatcher.ts";
 import type { RuleTable } from "../invocation.ts";
-import { buildToolRules } from "./build-tools.ts";
-import { cloudRules } from "./cloud.ts";
-import { containerRules } from "./containers.ts";
-import { fileRules } from "./files.ts";
-import { findRules } from "./find.ts";
-import { gitRules } from "./git.ts";
-import { interpreterRules } from "./interpreters.ts";
-import { networkRules } from "./network.ts";
-import { nodePackageRules } from "./node-packages.ts";
-import { pythonPackageRules } from "./python-packages.ts";
-import { shellRules } from "./shell.ts";
-import { systemRules } from "./system.ts";
-import { vcsHostRules } from "./vcs-hosts.ts";
+import type { ToolSpec } from "../spec.ts";
+import { SpecError } from "../spec.ts";
+import { cloudSpecs } from "./cloud.ts";
+import { fileSpecs } from "./files.ts";
+import { gitSpecs } from "./git.ts";
+import { networkSpecs } from "./network.ts";
+import { shellSpecs } from "./shell.ts";
+import { systemSpecs } from "./system.ts";
+import { toolchainSpecs } from "./toolchain.ts";
 
-/**
- * Every command the policy knows, by name. A name missing here is unknown and waits for a person. Later tables win
- * on a clash, so the specific rules (system, network) come after the broad read-only and toolchain lists.
- */
-export const commandRules: RuleTable = {
-  ...fileRules,
-  ...buildToolRules,
-  ...interpreterRules,
-  ...pythonPackageRules,
-  ...nodePackageRules,
-  ...findRules,
-  ...gitRules,
-  ...vcsHostRules,
-  ...cloudRules,
-  ...containerRules,
-  ...networkRules,
-  ...systemRules,
-  ...shellRules,
-};
+/** Every tool the policy knows, one spec each. A name missing here is unknown and waits for a person. */
+export const toolSpecs: readonly ToolSpec[] = [
+  ...fileSpecs(),
+  ...shellSpecs,
+  ...gitSpecs,
+  ...toolchainSpecs,
+  ...cloudSpecs,
+  ...networkSpecs,
+  ...systemSpecs,
+];
+
+/** Compiles the specs by name; two specs claiming one name is an error in the tables, found when the policy loads. */
+export function compileRules(specs: readonly ToolSpec[]): RuleTable {
+  const table: Record<string, RuleTable[string]> = {};
+  const twice: string[] = [];
+  for (const spec of specs) {
+    const rule = compileSpec(spec);
+    for (const name of spec.names.split(/\s+/).filter((n) => n !== "")) {
+      if (Object.hasOwn(table, name)) twice.push(name);
+      table[name] = rule;
+    }
+  }
+  if (twice.length > 0) throw new SpecError(`claimed by two specs: ${twice.join(", ")}`);
+  return table;
+}
+
+export const commandRules: RuleTable = compileRules(toolSpecs);
