@@ -20,7 +20,9 @@ export function commandRateGateFromEnv(
   if (!table && !file) return undefined;
   const quota = readNumber(env, "COMMAND_QUOTA_TPS", COMMAND_QUOTA_TPS, { min: 0.1, max: 10_000 });
   const maxWaitMs = readNumber(env, "COMMAND_RATE_MAX_WAIT_MS", 10_000, { min: 0, max: 60_000 });
-  const store = table ? new DynamoBucketStore(new DynamoDBClient({}), table) : new FileBucketStore(file ?? "");
+  const store = table
+    ? new DynamoBucketStore(new DynamoDBClient({}), table)
+    : new FileBucketStore(file ?? "");
   return new RateGate(store, settingsFromQuota(quota, maxWaitMs));
 }
 
@@ -35,7 +37,10 @@ function readNumber(
   const value = Number(raw);
   if (!Number.isFinite(value) || value < limits.min || value > limits.max) {
     throw new ValidationFailedError([
-      { field: name, problem: `is ${JSON.stringify(raw)}; it must be a number from ${limits.min} to ${limits.max}` },
+      {
+        field: name,
+        problem: `is ${JSON.stringify(raw)}; it must be a number from ${limits.min} to ${limits.max}`,
+      },
     ]);
   }
   return value;

@@ -21,7 +21,8 @@ export class DynamoBucketStore implements BucketStore {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: key } }, ConsistentRead: true }),
     );
-    if (!Item?.version?.S || Item.tokens?.N === undefined || Item.updatedAtMs?.N === undefined) return undefined;
+    if (!Item?.version?.S || Item.tokens?.N === undefined || Item.updatedAtMs?.N === undefined)
+      return undefined;
     return {
       state: { tokens: Number(Item.tokens.N), updatedAtMs: Number(Item.updatedAtMs.N) },
       version: Item.version.S,

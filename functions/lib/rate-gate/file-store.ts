@@ -15,7 +15,9 @@ export class FileBucketStore implements BucketStore {
   read(key: string): Promise<{ state: BucketState; version: string } | undefined> {
     return this.serialize(async () => {
       const item = (await this.load())[key];
-      return item ? { state: { tokens: item.tokens, updatedAtMs: item.updatedAtMs }, version: item.version } : undefined;
+      return item
+        ? { state: { tokens: item.tokens, updatedAtMs: item.updatedAtMs }, version: item.version }
+        : undefined;
     });
   }
 
@@ -34,7 +36,10 @@ export class FileBucketStore implements BucketStore {
 
   private async load(): Promise<Record<string, BucketState & { version: string }>> {
     try {
-      return JSON.parse(await readFile(this.file, "utf8")) as Record<string, BucketState & { version: string }>;
+      return JSON.parse(await readFile(this.file, "utf8")) as Record<
+        string,
+        BucketState & { version: string }
+      >;
     } catch {
       return {};
     }

@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { ThrottledError, ValidationFailedError } from "../../../functions/lib/errors.ts";
@@ -210,7 +215,12 @@ describe("DynamoBucketStore", () => {
       TableName: "rates",
       ConditionExpression: "version = :expected",
       ExpressionAttributeValues: { ":expected": { S: "7" } },
-      Item: { pk: { S: ARN }, tokens: { N: "2.5" }, version: { S: "8" }, expiresAt: { N: String(2 + 86_400) } },
+      Item: {
+        pk: { S: ARN },
+        tokens: { N: "2.5" },
+        version: { S: "8" },
+        expiresAt: { N: String(2 + 86_400) },
+      },
     });
     expect(dynamo.commandCalls(GetItemCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
   });
@@ -244,8 +254,8 @@ describe("commandRateGateFromEnv", () => {
     expect(() => commandRateGateFromEnv({ COMMAND_RATE_TABLE: "t", COMMAND_QUOTA_TPS: "lots" })).toThrow(
       ValidationFailedError,
     );
-    expect(() =>
-      commandRateGateFromEnv({ COMMAND_RATE_TABLE: "t", COMMAND_RATE_MAX_WAIT_MS: "-1" }),
-    ).toThrow(/COMMAND_RATE_MAX_WAIT_MS: is "-1"; it must be a number from 0 to 60000/);
+    expect(() => commandRateGateFromEnv({ COMMAND_RATE_TABLE: "t", COMMAND_RATE_MAX_WAIT_MS: "-1" })).toThrow(
+      /COMMAND_RATE_MAX_WAIT_MS: is "-1"; it must be a number from 0 to 60000/,
+    );
   });
 });
