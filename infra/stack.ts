@@ -242,7 +242,11 @@ export class RepairStack extends Stack {
         memorySize: isCommandRunner || task === "review-commands" ? 512 : 256,
         ...(isCommandRunner ? { role: this.commandRunnerRole } : {}),
         ...(props.functionLogRetention ? { logRetention: props.functionLogRetention } : {}),
-        environment: { ...powertools, ...environment },
+        environment: {
+          ...powertools,
+          ...(isCommandRunner ? { COMMAND_RATE_TABLE: this.tables.commandRates.tableName } : {}),
+          ...environment,
+        },
         ...(task === "review-commands"
           ? {
               afterBundling: (inputDir: string, outputDir: string) => [
@@ -395,6 +399,7 @@ export class RepairStack extends Stack {
     // prepare-workspace, run-command (shared role): run commands, store their output and ledger lines (never read).
     this.runtime.grantRunCommands(this.commandRunnerRole);
     artifacts.grantWriteRuns(this.commandRunnerRole);
+    this.tables.commandRates.grant(this.commandRunnerRole, "dynamodb:GetItem", "dynamodb:PutItem");
 
     // review-commands (allowed commands) and export-change (git: measure, export, revert) run commands through
     // run-command, never the AgentCore API, and write ledger lines (export-change: the patch too).

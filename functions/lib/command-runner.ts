@@ -20,6 +20,7 @@ import {
 import { FailureDigestBuilder } from "./failure-digest/failure-digest.ts";
 import { appendLedger, LEDGER_COMMAND_MAX, LEDGER_FAILING_TESTS_MAX } from "./ledger.ts";
 import { logger, recordCommandMetrics, recordThrottle } from "./observability.ts";
+import type { RateGate } from "./rate-gate/token-bucket.ts";
 import { redactBounded } from "./redaction.ts";
 import { commandOutputKey } from "./run-artifacts.ts";
 import { type CollectedCommand, collectCommandStream } from "./stream-collector.ts";
@@ -49,6 +50,8 @@ export interface CommandRunnerDependencies {
   readonly digest: { readonly headBytes: number; readonly tailBytes: number };
   /** Milliseconds since the epoch; injectable so tests control durations. */
   readonly now?: () => number;
+  /** Shared by every execution: keeps the runtime's commands under its InvokeAgentRuntimeCommand quota. */
+  readonly rateGate?: RateGate;
 }
 
 export interface CommandRun {
@@ -134,6 +137,8 @@ export async function runCommandInSession(
 
   let response: InvokeAgentRuntimeCommandCommandOutput;
   try {
+    // Right before the call, inside the try: a ThrottledError from the gate is handled as the service's 429.
+    await deps.rateGate?.acquire(run.target.runtimeArn);
     response = await deps.agentCore.send(
       new InvokeAgentRuntimeCommandCommand({
         agentRuntimeArn: run.target.runtimeArn,

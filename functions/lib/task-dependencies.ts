@@ -6,6 +6,8 @@ import type { CommandRunnerDependencies } from "./command-runner.ts";
 import { loadConfig, type TaskConfig } from "./config.ts";
 import { createArtifactStore } from "./create-artifact-store.ts";
 import { tracer } from "./observability.ts";
+import { commandRateGateFromEnv } from "./rate-gate/command-rate-gate.ts";
+import type { RateGate } from "./rate-gate/token-bucket.ts";
 
 /**
  * What a task's handler hands to its core in this Lambda container: configuration, the AgentCore client and the
@@ -35,12 +37,16 @@ export function taskDependencies(): TaskDependencies {
 /** The dependencies of a task that runs commands in the session, but for the invocation's remaining time. */
 export type CommandTaskDependencies = CommandRunnerDependencies & { readonly config: TaskConfig };
 
+let rateGate: RateGate | undefined | null = null;
+
 export function commandTaskDependencies(): CommandTaskDependencies {
   const { config, agentCore, store } = taskDependencies();
+  if (rateGate === null) rateGate = commandRateGateFromEnv();
   return {
     config,
     agentCore,
     store,
+    ...(rateGate ? { rateGate } : {}),
     digest: { headBytes: config.digestHeadBytes, tailBytes: config.digestTailBytes },
   };
 }

@@ -194,6 +194,8 @@ async function buildLocalStack(
     APPROVALS_FILE: join(dataDir, "approvals.json"),
     AUDIT_FILE: join(dataDir, "audit.jsonl"),
     APPROVAL_KEY_FILE: join(dataDir, "approval-signing.key"),
+    // Every execution of this runner shares one command rate gate per runtime (the DynamoDB table's stand-in).
+    COMMAND_RATE_FILE: join(dataDir, "command-rate.json"),
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
     POWERTOOLS_METRICS_DISABLED: "true",
     POWERTOOLS_TRACE_ENABLED: "false",

@@ -5,6 +5,7 @@ import { emulatorBenchRows } from "./emulator.ts";
 import { failureDigestBenchRows } from "./failure-digest.ts";
 import { orchestrationBenchRows } from "./orchestration.ts";
 import { policyBenchRows } from "./policy.ts";
+import { stormBenchRows } from "./storm.ts";
 
 /**
  * `npm run bench`: every row is a value with a baseline measured in the same run. `--json` prints one JSON array;
@@ -17,6 +18,7 @@ const groups: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   change: (quick) => changeBenchRows(quick ? { rounds: 2 } : {}),
   "failure-digest": (quick) =>
     failureDigestBenchRows(quick ? { outputBytes: 8 * 1024 * 1024, rounds: 1 } : {}),
+  storm: (quick) => stormBenchRows(quick ? { requests: 12, sessions: 20 } : {}),
 };
 
 function table(rows: readonly BenchRow[]): string {

@@ -31,6 +31,44 @@ describe("throttling, conflicts and injected faults, as the SDK reports them", (
     expect(outcomes.filter((o) => o === "ok").length).toBeGreaterThanOrEqual(1);
   });
 
+  it("throttles a burst before it looks at any session, as the service's front door does", async () => {
+    // Strict mode: an unknown session is a 404. One call per 10 s: past the first, a burst is throttled (429),
+    // never told about sessions it had no right to reach.
+    harness = await startHarness({ defaults: { commandsPerSecond: 0.1, strict: true } });
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        runThroughSdk(harness!.client, newSessionId(), "true").then(
+          () => 200,
+          (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode ?? 0,
+        ),
+      ),
+    );
+    expect(outcomes.filter((s) => s === 429).length).toBeGreaterThanOrEqual(8);
+    expect(outcomes.filter((s) => s === 404).length).toBeGreaterThanOrEqual(1);
+    expect(outcomes.every((s) => s === 429 || s === 404)).toBe(true);
+  });
+
+  it("answers a burst of 80 calls on four fresh sessions with 429s, not 409s from sessions still starting", async () => {
+    harness = await startHarness({ defaults: { commandsPerSecond: 1 } });
+    const sessions = [newSessionId(), newSessionId(), newSessionId(), newSessionId()];
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 80 }, (_, i) =>
+        runThroughSdk(harness!.client, sessions[i % 4]!, "true").then(
+          () => 200,
+          (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode ?? 0,
+        ),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const passed = outcomes.filter((s) => s === 200).length;
+    // A burst of one plus one a second for as long as the burst took to arrive and run, whatever this machine's load.
+    expect(passed).toBeGreaterThanOrEqual(1);
+    expect(passed).toBeLessThanOrEqual(1 + Math.ceil(seconds));
+    expect(outcomes.filter((s) => s === 409)).toEqual([]);
+    expect(outcomes.filter((s) => s === 429).length).toBe(80 - passed);
+  });
+
   it("answers 409 RetryableConflictException, which the SDK retries by itself", async () => {
     harness = await startHarness();
     const sessionId = newSessionId();

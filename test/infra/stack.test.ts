@@ -120,6 +120,26 @@ describe("IAM: who may do what on the AgentCore Runtime", () => {
     expect(runners.sort()).toEqual(["prepare-workspace", "run-command"]);
   });
 
+  it("gives the command runners, and only them, the shared command rate table (read and conditional put)", () => {
+    const commandRunnerRole = built.stack.getLogicalId(
+      built.stack.commandRunnerRole.node.defaultChild as CfnElement,
+    );
+    const ratesTable = built.stack.getLogicalId(
+      built.stack.tables.commandRates.node.defaultChild as CfnElement,
+    );
+
+    const onRates = policyStatements(built.template).filter(({ statement }) =>
+      JSON.stringify(resourcesOf(statement)).includes(ratesTable),
+    );
+
+    expect(onRates.map(({ roles }) => [...roles])).toEqual([[commandRunnerRole]]);
+    expect(actionsOf(onRates[0]!.statement).sort()).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
+    for (const task of ["prepare-workspace", "run-command"] as const) {
+      expect(variables(task).COMMAND_RATE_TABLE).toEqual({ Ref: ratesTable });
+      expect(roleOfFunction(built.template, functionIds[task])).toBe(commandRunnerRole);
+    }
+  });
+
   it("lets review-commands run commands only by invoking the run-command function", () => {
     const reviewRole = roleOfFunction(built.template, functionIds["review-commands"]);
 
@@ -309,8 +329,8 @@ describe("Lambda functions", () => {
         "COMMAND_TIMEOUT_SECONDS",
         "REPAIR_CODEBUILD_PROJECTS",
       ],
-      "prepare-workspace": taskConfig,
-      "run-command": taskConfig,
+      "prepare-workspace": [...taskConfig, "COMMAND_RATE_TABLE"],
+      "run-command": [...taskConfig, "COMMAND_RATE_TABLE"],
       "parse-exit-code": [],
       "invoke-agent": taskConfig,
       "review-commands": [
@@ -656,9 +676,9 @@ describe("triggers", () => {
 });
 
 describe("storage and messaging are encrypted and locked down", () => {
-  it("encrypts the three tables, with point-in-time recovery and TTL on expiresAt", () => {
+  it("encrypts the four tables, with point-in-time recovery and TTL on expiresAt", () => {
     const tables = built.template.findResources("AWS::DynamoDB::Table");
-    expect(Object.keys(tables)).toHaveLength(3);
+    expect(Object.keys(tables)).toHaveLength(4);
     built.template.allResourcesProperties("AWS::DynamoDB::Table", {
       SSESpecification: { SSEEnabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },

@@ -14,6 +14,7 @@ import {
   ThrottledError,
   TransientError,
 } from "../../../functions/lib/errors.ts";
+import { type BucketStore, RateGate } from "../../../functions/lib/rate-gate/token-bucket.ts";
 import {
   agentCoreClient,
   commandReply,
@@ -136,5 +137,54 @@ describe("runCommandInSession after the command finished", () => {
   it("returns the outcome when the bookkeeping succeeds", async () => {
     const outcome = await runCommandInSession(deps(artifacts.store), run);
     expect(outcome).toMatchObject({ exitCode: 3, status: "COMPLETED" });
+  });
+});
+
+describe("runCommandInSession behind the shared command rate gate", () => {
+  let artifacts: TemporaryStore;
+  beforeEach(async () => {
+    agentCore.reset();
+    agentCore.on(InvokeAgentRuntimeCommandCommand).callsFake(() => commandReply("ok\n", 0));
+    artifacts = await temporaryStore();
+  });
+  afterEach(() => artifacts.remove());
+
+  const run: CommandRun = {
+    target: { runtimeArn, sessionId },
+    executionName: "exec-gate",
+    iteration: 1,
+    purpose: "validation",
+    command: "npm test",
+    timeoutSeconds: 60,
+  };
+
+  it("takes a token for the runtime before each call, and makes no call when the gate throttles", async () => {
+    // Prepare: one token, no refill worth speaking of, no waiting.
+    const items = new Map<string, { state: { tokens: number; updatedAtMs: number }; version: string }>();
+    const store: BucketStore = {
+      read: async (key) => items.get(key),
+      write: async (key, next) => {
+        items.set(key, { state: next, version: String(items.size + 1) });
+        return true;
+      },
+    };
+    const rateGate = new RateGate(store, { ratePerSecond: 0.001, burst: 1, maxWaitMs: 0 });
+    const deps: CommandRunnerDependencies = {
+      agentCore: agentCoreClient(),
+      store: artifacts.store,
+      digest: { headBytes: 64, tailBytes: 64 },
+      rateGate,
+    };
+
+    // Act
+    const first = await runCommandInSession(deps, run);
+    const second = await runCommandInSession(deps, run).catch((error: unknown) => error);
+
+    // Assess
+    expect(first.exitCode).toBe(0);
+    expect(items.has(runtimeArn)).toBe(true);
+    expect(second).toBeInstanceOf(ThrottledError);
+    expect((second as ThrottledError).details).toMatchObject({ gate: "InvokeAgentRuntimeCommand" });
+    expect(agentCore.commandCalls(InvokeAgentRuntimeCommandCommand)).toHaveLength(1);
   });
 });
