@@ -16,6 +16,7 @@ import {
 import { ArtifactBucket } from "./constructs/artifact-bucket.ts";
 import { DeliveryCredential, type RepositoryDeliverySettings } from "./constructs/delivery-credential.ts";
 import { EGRESS_BLOCKS, egressCostAtRest } from "./constructs/egress.ts";
+import type { FunctionVariables } from "./constructs/function-variables.ts";
 import { RepairAlarms } from "./constructs/repair-alarms.ts";
 import { RepairAudit } from "./constructs/repair-audit.ts";
 import { RepairFunction } from "./constructs/repair-function.ts";
@@ -208,7 +209,7 @@ export class RepairStack extends Stack {
       POWERTOOLS_SERVICE_NAME: "agentcore-repair",
       POWERTOOLS_METRICS_NAMESPACE: "AgentCoreRepair",
       POWERTOOLS_LOG_LEVEL: "INFO",
-    };
+    } satisfies FunctionVariables;
     const sync = syncCommandSettings(commandTimeoutSeconds);
     // functions/lib/config.ts (taskDependencies): artifacts, the mount path (AGENTCORE_MOUNT_PATH is read first)
     // and when a command runs synchronously: `timeout + COMMAND_MARGIN_SECONDS <= MAX_SYNC_COMMAND_SECONDS`.
@@ -217,13 +218,13 @@ export class RepairStack extends Stack {
       AGENTCORE_MOUNT_PATH: this.runtime.mountPath,
       MAX_SYNC_COMMAND_SECONDS: String(sync.maxSyncCommandSeconds),
       COMMAND_MARGIN_SECONDS: String(sync.commandMarginSeconds),
-    };
+    } satisfies FunctionVariables;
     // functions/lib/approvals/approval-settings.ts requires all three wherever approvalEnvironment() is used.
     const approvalStores = {
       APPROVALS_TABLE: this.tables.approvals.tableName,
       AUDIT_TABLE: this.tables.audit.tableName,
       APPROVAL_SECRET_ARN: approvals.signingSecret.secretArn,
-    };
+    } satisfies FunctionVariables;
 
     // One role for the tasks that run commands in the session themselves (prepare-workspace, run-command): the
     // only principal that may call InvokeAgentRuntimeCommand. review-commands goes through run-command.
@@ -232,7 +233,7 @@ export class RepairStack extends Stack {
       description: "agentcore-repair prepare-workspace and run-command: run commands in the session",
     });
 
-    const makeFunction = (task: TaskName, environment: Record<string, string>): RepairFunction => {
+    const makeFunction = (task: TaskName, environment: FunctionVariables): RepairFunction => {
       const isCommandRunner = COMMAND_RUNNER_TASKS.includes(task);
       return new RepairFunction(this, `${pascalCase(task)}Function`, {
         task,
@@ -242,11 +243,12 @@ export class RepairStack extends Stack {
         memorySize: isCommandRunner || task === "review-commands" ? 512 : 256,
         ...(isCommandRunner ? { role: this.commandRunnerRole } : {}),
         ...(props.functionLogRetention ? { logRetention: props.functionLogRetention } : {}),
+        // exactOptionalPropertyTypes is off: the optional names are never set to undefined here.
         environment: {
           ...powertools,
           ...(isCommandRunner ? { COMMAND_RATE_TABLE: this.tables.commandRates.tableName } : {}),
           ...environment,
-        },
+        } as Record<string, string>,
         ...(task === "review-commands"
           ? {
               afterBundling: (inputDir: string, outputDir: string) => [

@@ -1,4 +1,14 @@
-import { ValidationFailedError } from "./errors.ts";
+import { z } from "zod";
+import {
+  checkMountPath,
+  defineSettings,
+  type Environment,
+  type EnvironmentOf,
+  integerSetting,
+  mountPathOf,
+  mountPathVariables,
+  optionalText,
+} from "./settings.ts";
 
 /**
  * Configuration of the Lambda tasks, read from the environment once per cold start. The same code runs in AWS
@@ -34,106 +44,76 @@ export interface TaskConfig {
   readonly toolCacheDir: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The variables of the command-running tasks, in the order problems are reported. */
+export const taskSettings = defineSettings({
+  variables: {
+    ...mountPathVariables,
+    ARTIFACT_BUCKET: optionalText,
+    ARTIFACT_PREFIX: z.string().optional(),
+    ARTIFACT_DIR: optionalText,
+    DIGEST_HEAD_BYTES: integerSetting({ fallback: 2048, min: 0, max: 65_536 }),
+    DIGEST_TAIL_BYTES: integerSetting({ fallback: 6144, min: 0, max: 65_536 }),
+    MAX_SYNC_COMMAND_SECONDS: integerSetting({ fallback: 840, min: 10, max: 900 }),
+    COMMAND_MARGIN_SECONDS: integerSetting({ fallback: 30, min: 1, max: 300 }),
+    POLL_INTERVAL_SECONDS: integerSetting({ fallback: 60, min: 1, max: 3600 }),
+    AGENT_REPLY_MAX_BYTES: integerSetting({ fallback: 1_048_576, min: 1024, max: 100 * 1_048_576 }),
+    REPAIR_TOOL_CACHE_DIR: z.string().optional(),
+  },
+  check: (values, context) => {
+    checkMountPath(values, context);
+    if (values.ARTIFACT_BUCKET === undefined) {
+      if (values.ARTIFACT_DIR === undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["ARTIFACT_BUCKET"],
+          message: "neither ARTIFACT_BUCKET (S3) nor ARTIFACT_DIR (local directory) is set",
+        });
+      } else if (!values.ARTIFACT_DIR.startsWith("/")) {
+        context.addIssue({
+          code: "custom",
+          path: ["ARTIFACT_DIR"],
+          message: `"${values.ARTIFACT_DIR}" must be an absolute path`,
+        });
+      }
+    }
+    const mountPath = mountPathOf(values);
+    const toolCacheDir = values.REPAIR_TOOL_CACHE_DIR ?? DEFAULT_TOOL_CACHE_DIR;
+    if (toolCacheDir.startsWith(`${mountPath}/`) || toolCacheDir === mountPath) {
+      context.addIssue({
+        code: "custom",
+        path: ["REPAIR_TOOL_CACHE_DIR"],
+        message: `"${toolCacheDir}" is inside the mount path ${mountPath}; caches must stay outside it`,
+      });
+    }
+  },
+  build: (values): TaskConfig => ({
+    mountPath: mountPathOf(values),
+    artifacts:
+      values.ARTIFACT_BUCKET !== undefined
+        ? {
+            kind: "s3",
+            bucket: values.ARTIFACT_BUCKET,
+            prefix: normalisePrefix(values.ARTIFACT_PREFIX ?? ""),
+          }
+        : { kind: "local", directory: values.ARTIFACT_DIR ?? "" },
+    digestHeadBytes: values.DIGEST_HEAD_BYTES,
+    digestTailBytes: values.DIGEST_TAIL_BYTES,
+    maxSyncCommandSeconds: values.MAX_SYNC_COMMAND_SECONDS,
+    commandMarginSeconds: values.COMMAND_MARGIN_SECONDS,
+    pollIntervalSeconds: values.POLL_INTERVAL_SECONDS,
+    agentReplyMaxBytes: values.AGENT_REPLY_MAX_BYTES,
+    toolCacheDir: values.REPAIR_TOOL_CACHE_DIR ?? DEFAULT_TOOL_CACHE_DIR,
+  }),
+});
 
-interface IntegerRule {
-  readonly name: string;
-  readonly fallback: number;
-  readonly min: number;
-  readonly max: number;
-}
+/** What infra/ sets for a task that loads the task configuration. */
+export type TaskVariables = EnvironmentOf<typeof taskSettings>;
 
-function readInteger(env: Env, rule: IntegerRule, problems: { field: string; problem: string }[]): number {
-  const raw = env[rule.name];
-  if (raw === undefined || raw.trim() === "") return rule.fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < rule.min || value > rule.max) {
-    problems.push({
-      field: rule.name,
-      problem: `"${raw}" is not an integer between ${rule.min} and ${rule.max}`,
-    });
-    return rule.fallback;
-  }
-  return value;
-}
-
-const MOUNT_PATH = /^\/mnt\/[a-zA-Z0-9._-]+\/?$/;
+const DEFAULT_TOOL_CACHE_DIR = "/tmp/repair-cache";
 
 /** Reads and validates the configuration; every bad variable is named in one ValidationFailedError. */
-export function loadConfig(env: Env = process.env): TaskConfig {
-  const problems: { field: string; problem: string }[] = [];
-  const mountPath = (env.AGENTCORE_MOUNT_PATH ?? env.REPAIR_MOUNT_PATH ?? "/mnt/workspace").replace(
-    /\/$/,
-    "",
-  );
-  if (!MOUNT_PATH.test(mountPath) || mountPath.length > 200) {
-    problems.push({
-      field: env.AGENTCORE_MOUNT_PATH === undefined ? "REPAIR_MOUNT_PATH" : "AGENTCORE_MOUNT_PATH",
-      problem: `"${mountPath}" must be one level under /mnt (/mnt/[a-zA-Z0-9._-]+), at most 200 characters`,
-    });
-  }
-
-  let artifacts: ArtifactLocation;
-  const bucket = env.ARTIFACT_BUCKET?.trim();
-  const directory = env.ARTIFACT_DIR?.trim();
-  if (bucket) {
-    artifacts = { kind: "s3", bucket, prefix: normalisePrefix(env.ARTIFACT_PREFIX ?? "") };
-  } else if (directory) {
-    if (!directory.startsWith("/")) {
-      problems.push({ field: "ARTIFACT_DIR", problem: `"${directory}" must be an absolute path` });
-    }
-    artifacts = { kind: "local", directory };
-  } else {
-    problems.push({
-      field: "ARTIFACT_BUCKET",
-      problem: "neither ARTIFACT_BUCKET (S3) nor ARTIFACT_DIR (local directory) is set",
-    });
-    artifacts = { kind: "local", directory: "/tmp/agentcore-repair-artifacts" };
-  }
-
-  const config: TaskConfig = {
-    mountPath,
-    artifacts,
-    digestHeadBytes: readInteger(
-      env,
-      { name: "DIGEST_HEAD_BYTES", fallback: 2048, min: 0, max: 65_536 },
-      problems,
-    ),
-    digestTailBytes: readInteger(
-      env,
-      { name: "DIGEST_TAIL_BYTES", fallback: 6144, min: 0, max: 65_536 },
-      problems,
-    ),
-    maxSyncCommandSeconds: readInteger(
-      env,
-      { name: "MAX_SYNC_COMMAND_SECONDS", fallback: 840, min: 10, max: 900 },
-      problems,
-    ),
-    commandMarginSeconds: readInteger(
-      env,
-      { name: "COMMAND_MARGIN_SECONDS", fallback: 30, min: 1, max: 300 },
-      problems,
-    ),
-    pollIntervalSeconds: readInteger(
-      env,
-      { name: "POLL_INTERVAL_SECONDS", fallback: 60, min: 1, max: 3600 },
-      problems,
-    ),
-    agentReplyMaxBytes: readInteger(
-      env,
-      { name: "AGENT_REPLY_MAX_BYTES", fallback: 1_048_576, min: 1024, max: 100 * 1_048_576 },
-      problems,
-    ),
-    toolCacheDir: env.REPAIR_TOOL_CACHE_DIR ?? "/tmp/repair-cache",
-  };
-  if (config.toolCacheDir.startsWith(`${mountPath}/`) || config.toolCacheDir === mountPath) {
-    problems.push({
-      field: "REPAIR_TOOL_CACHE_DIR",
-      problem: `"${config.toolCacheDir}" is inside the mount path ${mountPath}; caches must stay outside it`,
-    });
-  }
-  if (problems.length > 0) throw new ValidationFailedError(problems);
-  return config;
+export function loadConfig(env: Environment = process.env): TaskConfig {
+  return taskSettings.parse(env);
 }
 
 function normalisePrefix(prefix: string): string {

@@ -2,19 +2,12 @@ import { z } from "zod";
 import { SESSION_ID_MAX, SESSION_ID_MIN } from "./agentcore-client.ts";
 import { ValidationFailedError } from "./errors.ts";
 import { redactBounded } from "./redaction.ts";
+import { mountPathFromEnvironment } from "./settings.ts";
 
 /**
  * Parsing of the state object a task receives. Each task validates only what it reads and lets the rest of the
  * state through (loose objects), so tasks do not break when another adds a key.
  */
-
-export const DEFAULT_MOUNT_PATH = "/mnt/workspace";
-
-/** Where session storage is mounted: AGENTCORE_MOUNT_PATH (REPAIR_MOUNT_PATH is read too, as config.ts does). */
-export function mountPathFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const raw = env.AGENTCORE_MOUNT_PATH?.trim() || env.REPAIR_MOUNT_PATH?.trim() || DEFAULT_MOUNT_PATH;
-  return raw.replace(/\/+$/, "");
-}
 
 /**
  * The fields of `$.request` the command-running tasks need (normalize-request produced and validated it).
@@ -56,7 +49,7 @@ export const requestInStateSchema = z
     deadline: z.string().optional(),
   })
   .superRefine((request, context) => {
-    const expected = `${mountPathFromEnv()}/${request.repoName}`;
+    const expected = `${mountPathFromEnvironment()}/${request.repoName}`;
     if (request.workspacePath !== expected) {
       context.addIssue({
         code: "custom",

@@ -1,4 +1,13 @@
-import { ValidationFailedError } from "../lib/errors.ts";
+import { z } from "zod";
+import {
+  checkMountPath,
+  defineSettings,
+  type Environment,
+  type EnvironmentOf,
+  mountPathOf,
+  mountPathVariables,
+  optionalText,
+} from "../lib/settings.ts";
 import { QUALIFIER_PATTERN, RUNTIME_ARN_PATTERN } from "./input-schema.ts";
 import { quoteForMessage } from "./repository-rules.ts";
 
@@ -28,28 +37,24 @@ export interface NormalizeSettings {
   readonly codeBuildProjects: Readonly<Record<string, CodeBuildProjectSettings>>;
 }
 
-export const DEFAULT_MOUNT_PATH = "/mnt/workspace";
-/** The service's rule for a session storage mount path: exactly one level under /mnt. */
-const MOUNT_PATH_PATTERN = /^\/mnt\/[A-Za-z0-9._-]+$/;
-
-type Environment = Readonly<Record<string, string | undefined>>;
 type FieldProblem = { field: string; problem: string };
 
 function readCodeBuildProjects(
-  raw: string | undefined,
+  raw: string,
   problems: FieldProblem[],
 ): Record<string, CodeBuildProjectSettings> {
-  if (raw === undefined || raw.trim() === "") return {};
-  const field = "REPAIR_CODEBUILD_PROJECTS (environment)";
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    problems.push({ field, problem: "must be valid JSON" });
+    problems.push({ field: "", problem: "must be valid JSON" });
     return {};
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    problems.push({ field, problem: 'must be a JSON object {"<project>": {"validationCommand": "..."}}' });
+    problems.push({
+      field: "",
+      problem: 'must be a JSON object {"<project>": {"validationCommand": "..."}}',
+    });
     return {};
   }
   const projects: Record<string, CodeBuildProjectSettings> = {};
@@ -64,7 +69,7 @@ function readCodeBuildProjects(
         Object.values(repository).every((v) => typeof v === "string"));
     if (!entry || (command !== undefined && typeof command !== "string") || !repositoryIsValid) {
       problems.push({
-        field: `${field} ${quoteForMessage(name, 60)}`,
+        field: quoteForMessage(name, 60),
         problem: "must be {validationCommand?: string, repository?: {url|path, branch?, revision?}}",
       });
       continue;
@@ -77,57 +82,68 @@ function readCodeBuildProjects(
   return projects;
 }
 
-/**
- * Reads the function's configuration. A bad value is a deployment mistake, reported like bad input (never
- * retried) and naming the environment variable.
- */
-export function settingsFromEnvironment(env: Environment): NormalizeSettings {
+/** REPAIR_CODEBUILD_PROJECTS: each bad project is its own problem, named after the project. */
+const codeBuildProjectsSetting = optionalText.transform((raw, context) => {
+  if (raw === undefined) return {};
   const problems: FieldProblem[] = [];
-  const runtimeArn = env.AGENTCORE_RUNTIME_ARN?.trim() || undefined;
-  if (runtimeArn !== undefined && !RUNTIME_ARN_PATTERN.test(runtimeArn)) {
-    problems.push({
-      field: "AGENTCORE_RUNTIME_ARN (environment)",
-      problem: `must be an AgentCore runtime ARN, got ${quoteForMessage(runtimeArn)}`,
-    });
+  const projects = readCodeBuildProjects(raw, problems);
+  for (const { field, problem } of problems) {
+    context.addIssue({ code: "custom", path: field === "" ? [] : [field], message: problem });
   }
-  const qualifier = env.AGENTCORE_RUNTIME_QUALIFIER?.trim() || undefined;
-  if (qualifier !== undefined && !QUALIFIER_PATTERN.test(qualifier)) {
-    problems.push({
-      field: "AGENTCORE_RUNTIME_QUALIFIER (environment)",
-      problem: `must match ${QUALIFIER_PATTERN.source}, got ${quoteForMessage(qualifier)}`,
-    });
-  }
-  const mountPath = (
-    env.AGENTCORE_MOUNT_PATH?.trim() ||
-    env.REPAIR_MOUNT_PATH?.trim() ||
-    DEFAULT_MOUNT_PATH
-  ).replace(/\/+$/, "");
-  if (!MOUNT_PATH_PATTERN.test(mountPath) || mountPath.length > 200) {
-    problems.push({
-      field: "AGENTCORE_MOUNT_PATH (environment)",
-      problem: `must be one directory under /mnt (/mnt/[A-Za-z0-9._-]+, at most 200 characters), got ${quoteForMessage(mountPath)}`,
-    });
-  }
-  const codeBuildProjects = readCodeBuildProjects(env.REPAIR_CODEBUILD_PROJECTS, problems);
-  const rawMaxTimeout = env.COMMAND_TIMEOUT_SECONDS?.trim();
-  const maxCommandTimeoutSeconds = rawMaxTimeout ? Number(rawMaxTimeout) : undefined;
-  if (
-    maxCommandTimeoutSeconds !== undefined &&
-    (!Number.isInteger(maxCommandTimeoutSeconds) ||
-      maxCommandTimeoutSeconds < 1 ||
-      maxCommandTimeoutSeconds > 3600)
-  ) {
-    problems.push({
-      field: "COMMAND_TIMEOUT_SECONDS (environment)",
-      problem: `must be an integer from 1 to 3600, got ${quoteForMessage(rawMaxTimeout ?? "")}`,
-    });
-  }
-  if (problems.length > 0) throw new ValidationFailedError(problems);
-  return {
-    ...(runtimeArn !== undefined ? { defaultRuntimeArn: runtimeArn } : {}),
-    ...(qualifier !== undefined ? { defaultQualifier: qualifier } : {}),
-    mountPath,
-    ...(maxCommandTimeoutSeconds !== undefined ? { maxCommandTimeoutSeconds } : {}),
-    codeBuildProjects,
-  };
+  return projects;
+});
+
+/** An optional variable that must match `pattern` when set. */
+function matching(pattern: RegExp, expected: string) {
+  return optionalText.refine((value) => value === undefined || pattern.test(value), {
+    error: (issue) => `must ${expected}, got ${quoteForMessage(String(issue.input))}`,
+  });
+}
+
+/**
+ * The function's configuration. A bad value is a deployment mistake, reported like bad input (never retried) and
+ * naming the environment variable.
+ */
+export const normalizeSettings = defineSettings({
+  variables: {
+    AGENTCORE_RUNTIME_ARN: matching(RUNTIME_ARN_PATTERN, "be an AgentCore runtime ARN"),
+    AGENTCORE_RUNTIME_QUALIFIER: matching(QUALIFIER_PATTERN, `match ${QUALIFIER_PATTERN.source}`),
+    ...mountPathVariables,
+    REPAIR_CODEBUILD_PROJECTS: codeBuildProjectsSetting,
+    COMMAND_TIMEOUT_SECONDS: optionalText.transform((raw, context) => {
+      if (raw === undefined) return undefined;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < 1 || value > 3600) {
+        context.addIssue({
+          code: "custom",
+          message: `must be an integer from 1 to 3600, got ${quoteForMessage(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    }),
+  },
+  check: (values, context) => checkMountPath(values, context),
+  suffix: " (environment)",
+  build: (values): NormalizeSettings => ({
+    ...(values.AGENTCORE_RUNTIME_ARN !== undefined
+      ? { defaultRuntimeArn: values.AGENTCORE_RUNTIME_ARN }
+      : {}),
+    ...(values.AGENTCORE_RUNTIME_QUALIFIER !== undefined
+      ? { defaultQualifier: values.AGENTCORE_RUNTIME_QUALIFIER }
+      : {}),
+    mountPath: mountPathOf(values),
+    ...(values.COMMAND_TIMEOUT_SECONDS !== undefined
+      ? { maxCommandTimeoutSeconds: values.COMMAND_TIMEOUT_SECONDS }
+      : {}),
+    codeBuildProjects: values.REPAIR_CODEBUILD_PROJECTS,
+  }),
+});
+
+/** What infra/ sets for normalize-request. */
+export type NormalizeVariables = EnvironmentOf<typeof normalizeSettings>;
+
+/** Reads the function's configuration (see normalizeSettings). */
+export function settingsFromEnvironment(env: Environment): NormalizeSettings {
+  return normalizeSettings.parse(env);
 }

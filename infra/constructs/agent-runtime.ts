@@ -2,6 +2,7 @@ import { Annotations, Aws, CfnParameter, Duration, Stack } from "aws-cdk-lib";
 import * as agentcore from "aws-cdk-lib/aws-bedrockagentcore";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
+import { DEFAULT_MOUNT_PATH } from "../../functions/lib/settings.ts";
 import { acknowledge, acknowledgeWildcardResource } from "../nag.ts";
 import { DEFAULT_EGRESS, type EgressMode } from "./egress.ts";
 import { PackageMirror } from "./package-mirror.ts";
@@ -14,8 +15,6 @@ const RUNTIME_ARN_PARAMETER_PATTERN =
   "^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[A-Za-z0-9_-]+$";
 const ECR_IMAGE_URI_PATTERN =
   /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
-
-export const DEFAULT_MOUNT_PATH = "/mnt/workspace";
 
 export interface RepairRuntimeProps {
   /**

@@ -5,6 +5,8 @@ import { join, resolve } from "node:path";
 import { FileApprovalStore } from "../../functions/lib/approvals/file-approval-store.ts";
 import { type ApprovalNotice, callbackNotifier } from "../../functions/lib/approvals/notifier.ts";
 import { reportKeys } from "../../functions/lib/run-artifacts.ts";
+import { DEFAULT_MOUNT_PATH } from "../../functions/lib/settings.ts";
+import type { FunctionVariables } from "../constructs/function-variables.ts";
 import { STATE_MACHINE_TASKS, type StateMachineTask } from "../constructs/task-catalog.ts";
 import { ApprovalPageError, decide } from "./approvals/approval-client.ts";
 import { type ApprovalServer, startApprovalServer } from "./approvals/approval-server.ts";
@@ -156,7 +158,7 @@ async function buildLocalStack(
           // environment, which commands see too (a replay has none; a live model's key or credentials endpoint
           // token then does), and the endpoints are reachable from the session as the whole host loopback is.
           environment: {
-            AGENT_WORKSPACE_ROOT: "/mnt/workspace",
+            AGENT_WORKSPACE_ROOT: DEFAULT_MOUNT_PATH,
             ...(options.agentReplay ? { AGENT_REPLAY: options.agentReplay } : {}),
             ...options.agentEnvironment,
           },
@@ -185,7 +187,7 @@ async function buildLocalStack(
     AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
     AGENTCORE_RUNTIME_ARN: LOCAL_RUNTIME_ARN,
     ARTIFACT_DIR: join(dataDir, "artifacts"),
-    AGENTCORE_MOUNT_PATH: "/mnt/workspace",
+    AGENTCORE_MOUNT_PATH: DEFAULT_MOUNT_PATH,
     RUN_COMMAND_FUNCTION_NAME: "agentcore-repair-run-command",
     // deliver-change: locally the approved patch becomes a branch in the local source repository (a real git
     // remote), only for sources the runner published under the data directory.
@@ -219,7 +221,7 @@ async function buildLocalStack(
     },
   });
   started.push(() => approvalServer.stop());
-  process.env.APPROVAL_BASE_URL = approvalServer.baseUrl;
+  Object.assign(process.env, { APPROVAL_BASE_URL: approvalServer.baseUrl } satisfies FunctionVariables);
   let approvals: LocalApprovals = options.approvals ?? { mode: "deny" };
   const approvalStore = new FileApprovalStore(join(dataDir, "approvals.json"));
   const decidedOnPage = (approvalId: string, signal: AbortSignal) =>

@@ -1,4 +1,12 @@
+import { z } from "zod";
 import { ValidationFailedError } from "../errors.ts";
+import {
+  defineSettings,
+  type Environment,
+  type EnvironmentOf,
+  integerSetting,
+  optionalText,
+} from "../settings.ts";
 
 /**
  * Where the approval machinery keeps its state and key, read from the environment. AWS and local settings are
@@ -38,31 +46,40 @@ export const APPROVAL_TTL_MIN_SECONDS = 60;
  */
 export const APPROVAL_TTL_MAX_SECONDS = 3600;
 
-type Env = Readonly<Record<string, string | undefined>>;
-type Problem = { field: string; problem: string };
+type Values = { readonly [name: string]: unknown };
 
-function value(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  return raw === undefined || raw === "" ? undefined : raw;
-}
-
-function location(env: Env, tableName: string, fileName: string, problems: Problem[]): StoreLocation {
-  const table = value(env, tableName);
-  const path = value(env, fileName);
+/** Adds the problems of one table-or-file pair: exactly one must be set, and a file path is absolute. */
+function checkLocation(values: Values, tableName: string, fileName: string, context: z.RefinementCtx): void {
+  const table = text(values[tableName]);
+  const path = text(values[fileName]);
   if (table !== undefined && path !== undefined) {
-    problems.push({
-      field: tableName,
-      problem: `both ${tableName} and ${fileName} are set; set exactly one`,
+    context.addIssue({
+      code: "custom",
+      path: [tableName],
+      message: `both ${tableName} and ${fileName} are set; set exactly one`,
     });
   }
-  if (table !== undefined) return { kind: "dynamodb", table };
+  if (table !== undefined) return;
   if (path === undefined) {
-    problems.push({ field: tableName, problem: `neither ${tableName} (AWS) nor ${fileName} (local) is set` });
-    return { kind: "file", path: "/" };
+    context.addIssue({
+      code: "custom",
+      path: [tableName],
+      message: `neither ${tableName} (AWS) nor ${fileName} (local) is set`,
+    });
+  } else if (!path.startsWith("/")) {
+    context.addIssue({ code: "custom", path: [fileName], message: `"${path}" must be an absolute path` });
   }
-  if (!path.startsWith("/"))
-    problems.push({ field: fileName, problem: `"${path}" must be an absolute path` });
-  return { kind: "file", path };
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function location(values: Values, tableName: string, fileName: string): StoreLocation {
+  const table = text(values[tableName]);
+  return table !== undefined
+    ? { kind: "dynamodb", table }
+    : { kind: "file", path: text(values[fileName]) ?? "/" };
 }
 
 export function parseBaseUrl(raw: string, field = "APPROVAL_BASE_URL"): string {
@@ -86,68 +103,56 @@ export function parseBaseUrl(raw: string, field = "APPROVAL_BASE_URL"): string {
   return url.href.replace(/\/+$/, "");
 }
 
-export function loadApprovalSettings(env: Env = process.env): ApprovalSettings {
-  const problems: Problem[] = [];
-  const approvals = location(env, "APPROVALS_TABLE", "APPROVALS_FILE", problems);
-  const audit = location(env, "AUDIT_TABLE", "AUDIT_FILE", problems);
+export const approvalSettings = defineSettings({
+  variables: {
+    APPROVALS_TABLE: optionalText,
+    APPROVALS_FILE: optionalText,
+    AUDIT_TABLE: optionalText,
+    AUDIT_FILE: optionalText,
+    APPROVAL_SECRET_ARN: optionalText,
+    APPROVAL_KEY_FILE: optionalText,
+    /** Who may decide, per repository (JSON; parsed by approvers.ts where approval-api decides). */
+    APPROVERS: optionalText,
+    APPROVAL_TTL_SECONDS: integerSetting({
+      fallback: APPROVAL_TTL_DEFAULT_SECONDS,
+      min: APPROVAL_TTL_MIN_SECONDS,
+      max: APPROVAL_TTL_MAX_SECONDS,
+    }),
+    APPROVAL_BASE_URL: optionalText.transform((raw, context) => {
+      if (raw === undefined) return undefined;
+      try {
+        return parseBaseUrl(raw);
+      } catch (error) {
+        if (!(error instanceof ValidationFailedError)) throw error;
+        for (const { problem } of error.fields) context.addIssue({ code: "custom", message: problem });
+        return z.NEVER;
+      }
+    }),
+    EVENT_BUS_NAME: optionalText,
+    APPROVAL_TOPIC_ARN: optionalText,
+  },
+  check: (values, context) => {
+    checkLocation(values, "APPROVALS_TABLE", "APPROVALS_FILE", context);
+    checkLocation(values, "AUDIT_TABLE", "AUDIT_FILE", context);
+    checkLocation(values, "APPROVAL_SECRET_ARN", "APPROVAL_KEY_FILE", context);
+  },
+  build: (values): ApprovalSettings => ({
+    approvals: location(values, "APPROVALS_TABLE", "APPROVALS_FILE"),
+    audit: location(values, "AUDIT_TABLE", "AUDIT_FILE"),
+    signingKey:
+      values.APPROVAL_SECRET_ARN !== undefined
+        ? { kind: "secrets-manager", secretArn: values.APPROVAL_SECRET_ARN }
+        : { kind: "file", path: values.APPROVAL_KEY_FILE ?? "/" },
+    ttlSeconds: values.APPROVAL_TTL_SECONDS,
+    ...(values.EVENT_BUS_NAME === undefined ? {} : { eventBusName: values.EVENT_BUS_NAME }),
+    ...(values.APPROVAL_TOPIC_ARN === undefined ? {} : { topicArn: values.APPROVAL_TOPIC_ARN }),
+    ...(values.APPROVAL_BASE_URL === undefined ? {} : { baseUrl: values.APPROVAL_BASE_URL }),
+  }),
+});
 
-  const secretArn = value(env, "APPROVAL_SECRET_ARN");
-  const keyFile = value(env, "APPROVAL_KEY_FILE");
-  let signingKey: KeyLocation = { kind: "file", path: "/" };
-  if (secretArn !== undefined && keyFile !== undefined) {
-    problems.push({
-      field: "APPROVAL_SECRET_ARN",
-      problem: "both APPROVAL_SECRET_ARN and APPROVAL_KEY_FILE are set; set exactly one",
-    });
-  } else if (secretArn !== undefined) {
-    signingKey = { kind: "secrets-manager", secretArn };
-  } else if (keyFile !== undefined) {
-    if (!keyFile.startsWith("/")) {
-      problems.push({ field: "APPROVAL_KEY_FILE", problem: `"${keyFile}" must be an absolute path` });
-    }
-    signingKey = { kind: "file", path: keyFile };
-  } else {
-    problems.push({
-      field: "APPROVAL_SECRET_ARN",
-      problem: "neither APPROVAL_SECRET_ARN (AWS) nor APPROVAL_KEY_FILE (local) is set",
-    });
-  }
+/** What infra/ sets for a function that uses approvalEnvironment(). */
+export type ApprovalVariables = EnvironmentOf<typeof approvalSettings>;
 
-  let ttlSeconds = APPROVAL_TTL_DEFAULT_SECONDS;
-  const ttlRaw = value(env, "APPROVAL_TTL_SECONDS");
-  if (ttlRaw !== undefined) {
-    const ttl = Number(ttlRaw);
-    if (!Number.isInteger(ttl) || ttl < APPROVAL_TTL_MIN_SECONDS || ttl > APPROVAL_TTL_MAX_SECONDS) {
-      problems.push({
-        field: "APPROVAL_TTL_SECONDS",
-        problem: `"${ttlRaw}" is not an integer between ${APPROVAL_TTL_MIN_SECONDS} and ${APPROVAL_TTL_MAX_SECONDS}`,
-      });
-    } else {
-      ttlSeconds = ttl;
-    }
-  }
-
-  let baseUrl: string | undefined;
-  const baseRaw = value(env, "APPROVAL_BASE_URL");
-  if (baseRaw !== undefined) {
-    try {
-      baseUrl = parseBaseUrl(baseRaw);
-    } catch (error) {
-      if (error instanceof ValidationFailedError) problems.push(...error.fields);
-      else throw error;
-    }
-  }
-
-  if (problems.length > 0) throw new ValidationFailedError(problems);
-  const eventBusName = value(env, "EVENT_BUS_NAME");
-  const topicArn = value(env, "APPROVAL_TOPIC_ARN");
-  return {
-    approvals,
-    audit,
-    signingKey,
-    ttlSeconds,
-    ...(eventBusName === undefined ? {} : { eventBusName }),
-    ...(topicArn === undefined ? {} : { topicArn }),
-    ...(baseUrl === undefined ? {} : { baseUrl }),
-  };
+export function loadApprovalSettings(env: Environment = process.env): ApprovalSettings {
+  return approvalSettings.parse(env);
 }

@@ -1,12 +1,11 @@
 import { posix } from "node:path";
+import { DEFAULT_MOUNT_PATH } from "../settings.ts";
 
 /**
  * Paths are judged as absolute, normalised strings. The home directory is the sentinel `/~`, so `~/.ssh`,
  * `$HOME/.ssh` and `cd ~ && ... .ssh` all become `/~/.ssh`, and `/~/../etc` normalises to `/etc` as it should.
  */
 export const HOME = "/~";
-
-export const DEFAULT_MOUNT_PATH = "/mnt/workspace";
 
 /** The workspace of a repository when none is given: `/mnt/workspace/<repo>`. */
 export function defaultWorkspace(repoName: string, mountPath: string = DEFAULT_MOUNT_PATH): string {
