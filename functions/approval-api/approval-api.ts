@@ -1,22 +1,22 @@
 import { createHash } from "node:crypto";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { isApprovalId } from "../lib/approvals/approval-id.ts";
-import type { ApprovalDecision, ApprovalRecord, ApprovalStore } from "../lib/approvals/approval-record.ts";
-import type { ApproverCheck } from "../lib/approvals/approvers.ts";
-import type { AuditLog, AuditOutcome, AuditRow } from "../lib/approvals/audit-log.ts";
-import { awsErrorName } from "../lib/approvals/aws-failure.ts";
-import { type TokenVerdict, verifyDecisionToken } from "../lib/approvals/decision-token.ts";
-import type { SigningKeyProvider } from "../lib/approvals/signing-key.ts";
+import { isApprovalId } from "#lib/approvals/approval-id.ts";
+import type { ApprovalDecision, ApprovalRecord, ApprovalStore } from "#lib/approvals/approval-record.ts";
+import type { ApproverCheck } from "#lib/approvals/approvers.ts";
+import type { AuditLog, AuditOutcome, AuditRow } from "#lib/approvals/audit-log.ts";
+import { awsErrorName } from "#lib/approvals/aws-failure.ts";
+import { type TokenVerdict, verifyDecisionToken } from "#lib/approvals/decision-token.ts";
+import type { SigningKeyProvider } from "#lib/approvals/signing-key.ts";
 import {
   type ApprovalDeniedCause,
   type ApprovalExpiredCause,
   type ApprovalGranted,
   isTaskGone,
   type TaskCallback,
-} from "../lib/approvals/task-callback.ts";
-import type { ArtifactStore } from "../lib/artifact-store.ts";
-import { ValidationFailedError } from "../lib/errors.ts";
-import { bindInvocationKeys, logger, metrics } from "../lib/observability.ts";
+} from "#lib/approvals/task-callback.ts";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
+import { bindInvocationKeys, logger, metrics } from "#lib/observability.ts";
 import { renderDecisionPage, renderMessagePage } from "./approval-page.ts";
 import { type DecisionForm, parseDecisionForm } from "./decision-form.ts";
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import type { ApprovalRecord } from "../lib/approvals/approval-record.ts";
-import { DECISION_REASON_MAX } from "../lib/approvals/approval-record.ts";
-import type { ChangeReview } from "../lib/approvals/change-review.ts";
-import { redact, redactBounded } from "../lib/redaction.ts";
+import type { ApprovalRecord } from "#lib/approvals/approval-record.ts";
+import { DECISION_REASON_MAX } from "#lib/approvals/approval-record.ts";
+import type { ChangeReview } from "#lib/approvals/change-review.ts";
+import { redact, redactBounded } from "#lib/redaction.ts";
 
 /**
  * The approval pages. Everything that comes from a record, a request or a person is escaped; commands and reasons

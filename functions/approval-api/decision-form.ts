@@ -1,6 +1,6 @@
-import { DECISION_REASON_MAX } from "../lib/approvals/approval-record.ts";
-import { DECISION_TOKEN_MAX_CHARS } from "../lib/approvals/decision-token.ts";
-import { ValidationFailedError } from "../lib/errors.ts";
+import { DECISION_REASON_MAX } from "#lib/approvals/approval-record.ts";
+import { DECISION_TOKEN_MAX_CHARS } from "#lib/approvals/decision-token.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 
 /**
  * The body of a decision POST: the page's form (application/x-www-form-urlencoded) or the same fields as JSON.

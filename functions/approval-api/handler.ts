@@ -3,11 +3,11 @@ import {
   approvalEnvironment,
   ledgerStoreFromEnvironment,
   sfnTaskCallback,
-} from "../lib/approvals/approval-dependencies.ts";
-import { parseApprovers } from "../lib/approvals/approvers.ts";
-import { awsErrorName } from "../lib/approvals/aws-failure.ts";
-import { observeInvocation } from "../lib/define-task.ts";
-import { logger } from "../lib/observability.ts";
+} from "#lib/approvals/approval-dependencies.ts";
+import { parseApprovers } from "#lib/approvals/approvers.ts";
+import { awsErrorName } from "#lib/approvals/aws-failure.ts";
+import { observeInvocation } from "#lib/define-task.ts";
+import { logger } from "#lib/observability.ts";
 import {
   type ApprovalApiDependencies,
   type ApprovalApiRequest,

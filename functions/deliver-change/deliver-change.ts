@@ -3,11 +3,11 @@ import { realpath } from "node:fs/promises";
 import { resolve, sep } from "node:path";
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
-import type { ArtifactStore } from "../lib/artifact-store.ts";
-import { assertArtifactKey } from "../lib/artifact-store.ts";
-import { PatchMismatchError, ValidationFailedError } from "../lib/errors.ts";
-import { logger } from "../lib/observability.ts";
-import { executionNameSchema, requestInStateSchema } from "../lib/task-input.ts";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
+import { assertArtifactKey } from "#lib/artifact-store.ts";
+import { PatchMismatchError, ValidationFailedError } from "#lib/errors.ts";
+import { logger } from "#lib/observability.ts";
+import { executionNameSchema, requestInStateSchema } from "#lib/task-input.ts";
 import {
   type DeliveryMode,
   type DeliverySettings,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationFailedError } from "../lib/errors.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 
 /**
  * How a repository's approved change leaves: from the deployment's configuration (env DELIVERY_CONFIGS, a JSON

@@ -6,8 +6,8 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
-import { awsFailure } from "../lib/approvals/aws-failure.ts";
-import { PlatformError } from "../lib/errors.ts";
+import { awsFailure } from "#lib/approvals/aws-failure.ts";
+import { PlatformError } from "#lib/errors.ts";
 import { forgeFailure } from "./forge-failure.ts";
 
 /**

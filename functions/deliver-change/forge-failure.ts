@@ -4,8 +4,8 @@ import {
   type RepairError,
   ThrottledError,
   TransientError,
-} from "../lib/errors.ts";
-import { redactBounded } from "../lib/redaction.ts";
+} from "#lib/errors.ts";
+import { redactBounded } from "#lib/redaction.ts";
 
 /**
  * Names a failed call to the forge's REST API (an Octokit RequestError, or a network error) by what the state

@@ -9,8 +9,8 @@ import {
   ThrottledError,
   TransientError,
   ValidationFailedError,
-} from "../lib/errors.ts";
-import { redactBounded } from "../lib/redaction.ts";
+} from "#lib/errors.ts";
+import { redactBounded } from "#lib/redaction.ts";
 
 /**
  * Builds the delivery commit outside the session with the real `git`, in a throwaway repository under the task's

@@ -1,8 +1,8 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Octokit } from "@octokit/rest";
-import { bindInvocationKeys, flushMetrics, logger, tracer } from "../lib/observability.ts";
-import { taskDependencies } from "../lib/task-dependencies.ts";
-import { parseTaskInput } from "../lib/task-input.ts";
+import { bindInvocationKeys, flushMetrics, logger, tracer } from "#lib/observability.ts";
+import { taskDependencies } from "#lib/task-dependencies.ts";
+import { parseTaskInput } from "#lib/task-input.ts";
 import {
   type DeliverChangeDependencies,
   type DeliveryResult,

@@ -1,22 +1,22 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { ArtifactStore } from "../lib/artifact-store.ts";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
 import {
   CHANGE_FLAGS_MAX,
   type MeasuredChange,
   measuredChange,
   parseScriptOutput,
   type ScriptOutput,
-} from "../lib/change/change-record.ts";
-import type { ChangeRules } from "../lib/change/change-rules.ts";
+} from "#lib/change/change-record.ts";
+import type { ChangeRules } from "#lib/change/change-rules.ts";
 import {
   type CommitIdentity,
   exportScript,
   measureScript,
   PATCH_MAX_BYTES,
   revertScript,
-} from "../lib/change/change-scripts.ts";
-import { scanPatchForSecrets } from "../lib/change/patch-scan.ts";
+} from "#lib/change/change-scripts.ts";
+import { scanPatchForSecrets } from "#lib/change/patch-scan.ts";
 import type {
   ChangeExport,
   ChangeFlag,
@@ -24,14 +24,14 @@ import type {
   CommandOutcome,
   CommandPurpose,
   RepairRequest,
-} from "../lib/contracts.ts";
-import { PlatformError, SecretInChangeError, ValidationFailedError } from "../lib/errors.ts";
-import { appendLedger, DIFF_EXCERPT_MAX } from "../lib/ledger.ts";
-import { logger } from "../lib/observability.ts";
-import { redact, redactBounded } from "../lib/redaction.ts";
-import { runPrefix } from "../lib/run-artifacts.ts";
-import type { RunCommandInvoker } from "../lib/run-command-invoker.ts";
-import { executionNameSchema, iterationSchema, requestInStateSchema } from "../lib/task-input.ts";
+} from "#lib/contracts.ts";
+import { PlatformError, SecretInChangeError, ValidationFailedError } from "#lib/errors.ts";
+import { appendLedger, DIFF_EXCERPT_MAX } from "#lib/ledger.ts";
+import { logger } from "#lib/observability.ts";
+import { redact, redactBounded } from "#lib/redaction.ts";
+import { runPrefix } from "#lib/run-artifacts.ts";
+import type { RunCommandInvoker } from "#lib/run-command-invoker.ts";
+import { executionNameSchema, iterationSchema, requestInStateSchema } from "#lib/task-input.ts";
 
 /**
  * export-change: what the agent changed, measured by git in the session (never the agent's own list), in three

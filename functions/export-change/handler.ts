@@ -1,11 +1,11 @@
-import { changeRulesFor } from "../lib/change/change-rules.ts";
-import { defineTask } from "../lib/define-task.ts";
+import { changeRulesFor } from "#lib/change/change-rules.ts";
+import { defineTask } from "#lib/define-task.ts";
 import {
   lambdaRunCommandInvoker,
   type RunCommandInvoker,
   runCommandFunctionName,
-} from "../lib/run-command-invoker.ts";
-import { taskDependencies } from "../lib/task-dependencies.ts";
+} from "#lib/run-command-invoker.ts";
+import { taskDependencies } from "#lib/task-dependencies.ts";
 import { type ExportChangeDependencies, exportChange, exportChangeInputSchema } from "./export-change.ts";
 
 const invokers = new Map<string, RunCommandInvoker>();

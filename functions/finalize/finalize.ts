@@ -1,14 +1,14 @@
 import { type BedrockAgentCoreClient, StopRuntimeSessionCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { z } from "zod";
-import { assertSessionId } from "../lib/agentcore-client.ts";
-import { toRepairError } from "../lib/agentcore-errors.ts";
-import type { ArtifactStore } from "../lib/artifact-store.ts";
-import type { FinalReport } from "../lib/contracts.ts";
-import { SessionNotFoundError, ThrottledError } from "../lib/errors.ts";
-import { readLedger } from "../lib/ledger.ts";
-import { logger, recordThrottle } from "../lib/observability.ts";
-import { reportKeys } from "../lib/run-artifacts.ts";
-import { executionNameSchema, iterationSchema, requestInStateSchema } from "../lib/task-input.ts";
+import { assertSessionId } from "#lib/agentcore-client.ts";
+import { toRepairError } from "#lib/agentcore-errors.ts";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
+import type { FinalReport } from "#lib/contracts.ts";
+import { SessionNotFoundError, ThrottledError } from "#lib/errors.ts";
+import { readLedger } from "#lib/ledger.ts";
+import { logger, recordThrottle } from "#lib/observability.ts";
+import { reportKeys } from "#lib/run-artifacts.ts";
+import { executionNameSchema, iterationSchema, requestInStateSchema } from "#lib/task-input.ts";
 import { buildReport, renderMarkdown } from "./report.ts";
 
 /**

@@ -1,6 +1,6 @@
-import { agentCoreClient } from "../lib/agentcore-client.ts";
-import { defineTask } from "../lib/define-task.ts";
-import { taskDependencies } from "../lib/task-dependencies.ts";
+import { agentCoreClient } from "#lib/agentcore-client.ts";
+import { defineTask } from "#lib/define-task.ts";
+import { taskDependencies } from "#lib/task-dependencies.ts";
 import { type FinalizeDependencies, finalize, finalizeInputSchema } from "./finalize.ts";
 
 /** Lambda entry: parse the state, write the report, stop the session, return the FinalReport. */

@@ -1,7 +1,7 @@
-import type { ChangedFile, ChangeFlag, FinalReport, RepositorySource } from "../lib/contracts.ts";
-import type { ChangeLedgerRecord, LedgerContents } from "../lib/ledger.ts";
-import { redact, redactBounded } from "../lib/redaction.ts";
-import type { RequestInState } from "../lib/task-input.ts";
+import type { ChangedFile, ChangeFlag, FinalReport, RepositorySource } from "#lib/contracts.ts";
+import type { ChangeLedgerRecord, LedgerContents } from "#lib/ledger.ts";
+import { redact, redactBounded } from "#lib/redaction.ts";
+import type { RequestInState } from "#lib/task-input.ts";
 
 /**
  * The repair report: built from the ledger (every command, agent turn and approval) and the final state, as a

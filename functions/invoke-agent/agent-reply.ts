@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { AgentReply } from "../lib/contracts.ts";
-import { AgentError } from "../lib/errors.ts";
-import { redactBounded } from "../lib/redaction.ts";
+import type { AgentReply } from "#lib/contracts.ts";
+import { AgentError } from "#lib/errors.ts";
+import { redactBounded } from "#lib/redaction.ts";
 
 /**
  * Reading the agent's reply: `application/json` (the AgentReply itself) or `text/event-stream` (progress events,

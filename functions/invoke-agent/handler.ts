@@ -1,5 +1,5 @@
-import { defineTask } from "../lib/define-task.ts";
-import { taskDependencies } from "../lib/task-dependencies.ts";
+import { defineTask } from "#lib/define-task.ts";
+import { taskDependencies } from "#lib/task-dependencies.ts";
 import { type InvokeAgentDependencies, invokeAgent, invokeAgentInputSchema } from "./invoke-agent.ts";
 
 type Dependencies = Omit<InvokeAgentDependencies, "remainingTimeMs">;

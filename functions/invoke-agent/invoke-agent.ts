@@ -4,20 +4,20 @@ import {
   type InvokeAgentRuntimeCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore";
 import { z } from "zod";
-import { assertSessionId } from "../lib/agentcore-client.ts";
-import { toRepairError } from "../lib/agentcore-errors.ts";
-import type { ArtifactStore } from "../lib/artifact-store.ts";
-import type { AgentInvocation, AgentTurn, FailureDigest, ProposedCommand } from "../lib/contracts.ts";
-import { AgentError, BudgetExhaustedError, RepairError, ThrottledError } from "../lib/errors.ts";
-import { appendLedger, readLedger } from "../lib/ledger.ts";
-import { logger, recordThrottle } from "../lib/observability.ts";
-import { redact, redactBounded } from "../lib/redaction.ts";
+import { assertSessionId } from "#lib/agentcore-client.ts";
+import { toRepairError } from "#lib/agentcore-errors.ts";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
+import type { AgentInvocation, AgentTurn, FailureDigest, ProposedCommand } from "#lib/contracts.ts";
+import { AgentError, BudgetExhaustedError, RepairError, ThrottledError } from "#lib/errors.ts";
+import { appendLedger, readLedger } from "#lib/ledger.ts";
+import { logger, recordThrottle } from "#lib/observability.ts";
+import { redact, redactBounded } from "#lib/redaction.ts";
 import {
   executionNameSchema,
   iterationSchema,
   type RequestInState,
   requestInStateSchema,
-} from "../lib/task-input.ts";
+} from "#lib/task-input.ts";
 import { type ReplyBody, readAgentReply } from "./agent-reply.ts";
 
 /**

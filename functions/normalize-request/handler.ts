@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineTask } from "../lib/define-task.ts";
-import { bindInvocationKeys, logger } from "../lib/observability.ts";
+import { defineTask } from "#lib/define-task.ts";
+import { bindInvocationKeys, logger } from "#lib/observability.ts";
 import { normalizeRequest } from "./normalize-request.ts";
 import { settingsFromEnvironment } from "./settings.ts";
 

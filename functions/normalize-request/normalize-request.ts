@@ -1,5 +1,5 @@
-import type { RepairLimits, RepairRequest, RepositorySource } from "../lib/contracts.ts";
-import { ValidationFailedError } from "../lib/errors.ts";
+import type { RepairLimits, RepairRequest, RepositorySource } from "#lib/contracts.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 import { LIMIT_DEFAULTS, type RepairInput } from "./input-schema.ts";
 import { readRepairInput } from "./read-trigger.ts";
 import {

@@ -2,8 +2,8 @@ import { parse } from "@aws-lambda-powertools/parser";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes";
 import { JSONStringified } from "@aws-lambda-powertools/parser/helpers";
 import { z } from "zod";
-import type { TriggerKind } from "../lib/contracts.ts";
-import { ValidationFailedError } from "../lib/errors.ts";
+import type { TriggerKind } from "#lib/contracts.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 import {
   CODEBUILD_DETAIL_TYPE,
   CodeBuildDetailSchema,

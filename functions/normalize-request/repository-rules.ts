@@ -1,4 +1,4 @@
-import { redact } from "../lib/redaction.ts";
+import { redact } from "#lib/redaction.ts";
 
 /**
  * Rules for the strings of a repository source: URL, local path, branch and revision. Each check returns the

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { RepositorySource } from "../lib/contracts.ts";
+import type { RepositorySource } from "#lib/contracts.ts";
 
 /**
  * Deterministic identity of a request: the same repository, revision and validation command always give the same

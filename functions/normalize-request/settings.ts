@@ -7,7 +7,7 @@ import {
   mountPathOf,
   mountPathVariables,
   optionalText,
-} from "../lib/settings.ts";
+} from "#lib/settings.ts";
 import { QUALIFIER_PATTERN, RUNTIME_ARN_PATTERN } from "./input-schema.ts";
 import { quoteForMessage } from "./repository-rules.ts";
 

@@ -1,6 +1,6 @@
 import { ParseError } from "@aws-lambda-powertools/parser";
 import { z } from "zod";
-import { redact } from "../lib/redaction.ts";
+import { redact } from "#lib/redaction.ts";
 import { maskUrlCredentials } from "./repository-rules.ts";
 
 export interface FieldProblem {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineTask } from "../lib/define-task.ts";
-import { logger } from "../lib/observability.ts";
+import { defineTask } from "#lib/define-task.ts";
+import { logger } from "#lib/observability.ts";
 import { classifyOutcome } from "./parse-exit-code.ts";
 
 interface StateKeys {

@@ -1,13 +1,13 @@
 import { parse } from "@aws-lambda-powertools/parser";
 import { z } from "zod";
-import type { FailureDigest, Verdict } from "../lib/contracts.ts";
+import type { FailureDigest, Verdict } from "#lib/contracts.ts";
 import {
   DEFAULT_DIGEST_LIMITS,
   type DigestLimits,
   EMPTY_DIGEST,
   FailureDigestBuilder,
-} from "../lib/failure-digest/failure-digest.ts";
-import { keptLines } from "../lib/failure-digest/output-text.ts";
+} from "#lib/failure-digest/failure-digest.ts";
+import { keptLines } from "#lib/failure-digest/output-text.ts";
 
 /**
  * "Parse the exit code": the validation outcome becomes a verdict the state machine can branch on.

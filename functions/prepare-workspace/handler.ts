@@ -1,5 +1,5 @@
-import { defineTask } from "../lib/define-task.ts";
-import { type CommandTaskDependencies, commandTaskDependencies } from "../lib/task-dependencies.ts";
+import { defineTask } from "#lib/define-task.ts";
+import { type CommandTaskDependencies, commandTaskDependencies } from "#lib/task-dependencies.ts";
 import { prepareWorkspace, prepareWorkspaceInputSchema } from "./prepare-workspace.ts";
 
 /** Lambda entry: parse the state, bring the repository into the session's workspace, return WorkspaceState. */

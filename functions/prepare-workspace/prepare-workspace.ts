@@ -3,20 +3,20 @@ import {
   type CommandRunnerDependencies,
   runCommandInSession,
   type SessionTarget,
-} from "../lib/command-runner.ts";
-import type { TaskConfig } from "../lib/config.ts";
-import type { CommandOutcome, RepositorySource, WorkspaceState } from "../lib/contracts.ts";
-import { CommandTimedOutError, PlatformError, ValidationFailedError } from "../lib/errors.ts";
-import { appendLedger } from "../lib/ledger.ts";
-import { logger } from "../lib/observability.ts";
-import { digestText } from "../lib/output-digest.ts";
-import { redactBounded } from "../lib/redaction.ts";
+} from "#lib/command-runner.ts";
+import type { TaskConfig } from "#lib/config.ts";
+import type { CommandOutcome, RepositorySource, WorkspaceState } from "#lib/contracts.ts";
+import { CommandTimedOutError, PlatformError, ValidationFailedError } from "#lib/errors.ts";
+import { appendLedger } from "#lib/ledger.ts";
+import { logger } from "#lib/observability.ts";
+import { digestText } from "#lib/output-digest.ts";
+import { redactBounded } from "#lib/redaction.ts";
 import {
   executionNameSchema,
   iterationSchema,
   type RequestInState,
   requestInStateSchema,
-} from "../lib/task-input.ts";
+} from "#lib/task-input.ts";
 import {
   assertRefName,
   cloneScript,

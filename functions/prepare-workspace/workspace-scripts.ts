@@ -1,8 +1,8 @@
-import type { RepositorySource } from "../lib/contracts.ts";
-import { ValidationFailedError } from "../lib/errors.ts";
-import { shellQuote } from "../lib/shell-quote.ts";
-import { internalsDigestScript, resetRepositoryConfig, trustedGitPrelude } from "../lib/trusted-git.ts";
-import { toolCacheExports } from "../lib/workspace-shell.ts";
+import type { RepositorySource } from "#lib/contracts.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
+import { shellQuote } from "#lib/shell-quote.ts";
+import { internalsDigestScript, resetRepositoryConfig, trustedGitPrelude } from "#lib/trusted-git.ts";
+import { toolCacheExports } from "#lib/workspace-shell.ts";
 
 /**
  * The shell scripts prepare-workspace runs in the session. Every URL, path, branch and revision is single-quoted

@@ -2,9 +2,9 @@ import {
   approvalEnvironment,
   awsNotifier,
   ledgerStoreFromEnvironment,
-} from "../lib/approvals/approval-dependencies.ts";
-import { defineTask } from "../lib/define-task.ts";
-import { ValidationFailedError } from "../lib/errors.ts";
+} from "#lib/approvals/approval-dependencies.ts";
+import { defineTask } from "#lib/define-task.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 import {
   type ApprovalRequested,
   type RequestApprovalDependencies,

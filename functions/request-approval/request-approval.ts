@@ -1,32 +1,28 @@
 import { createHash } from "node:crypto";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
-import { SESSION_ID_MAX, SESSION_ID_MIN } from "../lib/agentcore-client.ts";
-import { approvalIdFor } from "../lib/approvals/approval-id.ts";
-import { approvalLinks } from "../lib/approvals/approval-link.ts";
-import {
-  type ApprovalRecord,
-  type ApprovalStore,
-  COMMAND_CLASSES,
-} from "../lib/approvals/approval-record.ts";
-import type { AuditLog } from "../lib/approvals/audit-log.ts";
+import { SESSION_ID_MAX, SESSION_ID_MIN } from "#lib/agentcore-client.ts";
+import { approvalIdFor } from "#lib/approvals/approval-id.ts";
+import { approvalLinks } from "#lib/approvals/approval-link.ts";
+import { type ApprovalRecord, type ApprovalStore, COMMAND_CLASSES } from "#lib/approvals/approval-record.ts";
+import type { AuditLog } from "#lib/approvals/audit-log.ts";
 import {
   assertReviewable,
   type ChangeRequest,
   changeRequestSchema,
   inlineDiff,
-} from "../lib/approvals/change-review.ts";
-import { createDecisionToken, newTokenNonce } from "../lib/approvals/decision-token.ts";
-import { type ApprovalNotifier, approvalNotice } from "../lib/approvals/notifier.ts";
-import type { SigningKeyProvider } from "../lib/approvals/signing-key.ts";
-import { type ArtifactStore, assertArtifactKey } from "../lib/artifact-store.ts";
-import { commandHash } from "../lib/command-hash.ts";
-import { COMMAND_MAX_BYTES } from "../lib/command-runner.ts";
-import { PatchMismatchError, PlatformError, ValidationFailedError } from "../lib/errors.ts";
-import { appendLedger, LEDGER_COMMAND_MAX } from "../lib/ledger.ts";
-import { logger, metrics } from "../lib/observability.ts";
-import { redactBounded } from "../lib/redaction.ts";
-import { executionNameSchema, iterationSchema } from "../lib/task-input.ts";
+} from "#lib/approvals/change-review.ts";
+import { createDecisionToken, newTokenNonce } from "#lib/approvals/decision-token.ts";
+import { type ApprovalNotifier, approvalNotice } from "#lib/approvals/notifier.ts";
+import type { SigningKeyProvider } from "#lib/approvals/signing-key.ts";
+import { type ArtifactStore, assertArtifactKey } from "#lib/artifact-store.ts";
+import { commandHash } from "#lib/command-hash.ts";
+import { COMMAND_MAX_BYTES } from "#lib/command-runner.ts";
+import { PatchMismatchError, PlatformError, ValidationFailedError } from "#lib/errors.ts";
+import { appendLedger, LEDGER_COMMAND_MAX } from "#lib/ledger.ts";
+import { logger, metrics } from "#lib/observability.ts";
+import { redactBounded } from "#lib/redaction.ts";
+import { executionNameSchema, iterationSchema } from "#lib/task-input.ts";
 
 /**
  * "Wait for approval" (lambda:invoke.waitForTaskToken) calls this with the task token and the held command. It

@@ -1,9 +1,9 @@
-import { approvalEnvironment } from "../lib/approvals/approval-dependencies.ts";
-import { defineTask } from "../lib/define-task.ts";
-import { type PolicyConfig, parsePolicyConfig } from "../lib/policy/policy-config.ts";
-import { type CommandPolicy, createCommandPolicy } from "../lib/policy/review.ts";
-import { lambdaRunCommandInvoker } from "../lib/run-command-invoker.ts";
-import { taskDependencies } from "../lib/task-dependencies.ts";
+import { approvalEnvironment } from "#lib/approvals/approval-dependencies.ts";
+import { defineTask } from "#lib/define-task.ts";
+import { type PolicyConfig, parsePolicyConfig } from "#lib/policy/policy-config.ts";
+import { type CommandPolicy, createCommandPolicy } from "#lib/policy/review.ts";
+import { lambdaRunCommandInvoker } from "#lib/run-command-invoker.ts";
+import { taskDependencies } from "#lib/task-dependencies.ts";
 import { type ReviewDependencies, reviewCommands, reviewInputSchema } from "./review-commands.ts";
 import { reviewSettings, runCommandFunctionName } from "./settings.ts";
 

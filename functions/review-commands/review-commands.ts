@@ -1,19 +1,19 @@
 import { z } from "zod";
-import type { ArtifactStore } from "../lib/artifact-store.ts";
-import { commandHash } from "../lib/command-hash.ts";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
+import { commandHash } from "#lib/command-hash.ts";
 import type {
   AgentTurn,
   CommandReview,
   RepairRequest,
   ReviewedCommandRecord,
   ReviewResult,
-} from "../lib/contracts.ts";
-import { appendLedger } from "../lib/ledger.ts";
-import { logger } from "../lib/observability.ts";
-import type { CommandPolicy } from "../lib/policy/review.ts";
-import { redactBounded } from "../lib/redaction.ts";
-import type { RunCommandInvoker } from "../lib/run-command-invoker.ts";
-import { executionNameSchema, requestInStateSchema } from "../lib/task-input.ts";
+} from "#lib/contracts.ts";
+import { appendLedger } from "#lib/ledger.ts";
+import { logger } from "#lib/observability.ts";
+import type { CommandPolicy } from "#lib/policy/review.ts";
+import { redactBounded } from "#lib/redaction.ts";
+import type { RunCommandInvoker } from "#lib/run-command-invoker.ts";
+import { executionNameSchema, requestInStateSchema } from "#lib/task-input.ts";
 
 /**
  * "Review the proposed commands": the policy judges each command the agent proposed, in order. Allowed commands

@@ -1,6 +1,6 @@
-import { ValidationFailedError } from "../lib/errors.ts";
-import { parseEgressList } from "../lib/policy/egress.ts";
-import { defineSettings, type Environment, type EnvironmentOf, optionalText } from "../lib/settings.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
+import { parseEgressList } from "#lib/policy/egress.ts";
+import { defineSettings, type Environment, type EnvironmentOf, optionalText } from "#lib/settings.ts";
 
 /**
  * review-commands' own variables (it also loads the task configuration and the approval settings). Per-repository

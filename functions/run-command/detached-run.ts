@@ -1,15 +1,11 @@
 import { createHash } from "node:crypto";
-import {
-  type CommandRun,
-  type CommandRunnerDependencies,
-  runCommandInSession,
-} from "../lib/command-runner.ts";
-import type { CommandOutcome } from "../lib/contracts.ts";
-import { CommandStreamBrokenError, PlatformError } from "../lib/errors.ts";
-import { digestText } from "../lib/output-digest.ts";
-import { redactBounded } from "../lib/redaction.ts";
-import { shellQuote } from "../lib/shell-quote.ts";
-import { toolCacheExports } from "../lib/workspace-shell.ts";
+import { type CommandRun, type CommandRunnerDependencies, runCommandInSession } from "#lib/command-runner.ts";
+import type { CommandOutcome } from "#lib/contracts.ts";
+import { CommandStreamBrokenError, PlatformError } from "#lib/errors.ts";
+import { digestText } from "#lib/output-digest.ts";
+import { redactBounded } from "#lib/redaction.ts";
+import { shellQuote } from "#lib/shell-quote.ts";
+import { toolCacheExports } from "#lib/workspace-shell.ts";
 
 /**
  * A command too long for one Lambda invocation runs detached inside the session: started with `nohup setsid` so it

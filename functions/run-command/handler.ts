@@ -1,6 +1,6 @@
-import { commandHash } from "../lib/command-hash.ts";
-import { defineTask } from "../lib/define-task.ts";
-import { type CommandTaskDependencies, commandTaskDependencies } from "../lib/task-dependencies.ts";
+import { commandHash } from "#lib/command-hash.ts";
+import { defineTask } from "#lib/define-task.ts";
+import { type CommandTaskDependencies, commandTaskDependencies } from "#lib/task-dependencies.ts";
 import { runCommand, runCommandInputSchema } from "./run-command.ts";
 
 /** Lambda entry: parse the state, run (or poll) the command, return its CommandOutcome. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { commandHash } from "../lib/command-hash.ts";
+import { commandHash } from "#lib/command-hash.ts";
 import {
   COMMAND_TIMEOUT_MIN,
   type CommandRun,
@@ -8,15 +8,15 @@ import {
   runCommandInSession,
   validateCommandSize,
   validateTimeout,
-} from "../lib/command-runner.ts";
-import type { TaskConfig } from "../lib/config.ts";
-import type { CommandOutcome, CommandPurpose, OutputDigest } from "../lib/contracts.ts";
-import { CommandTimedOutError, ValidationFailedError } from "../lib/errors.ts";
-import { LEDGER_COMMAND_MAX } from "../lib/ledger.ts";
-import { logger } from "../lib/observability.ts";
-import { redactBounded } from "../lib/redaction.ts";
-import { executionNameSchema, iterationSchema, requestInStateSchema } from "../lib/task-input.ts";
-import { inWorkspace } from "../lib/workspace-shell.ts";
+} from "#lib/command-runner.ts";
+import type { TaskConfig } from "#lib/config.ts";
+import type { CommandOutcome, CommandPurpose, OutputDigest } from "#lib/contracts.ts";
+import { CommandTimedOutError, ValidationFailedError } from "#lib/errors.ts";
+import { LEDGER_COMMAND_MAX } from "#lib/ledger.ts";
+import { logger } from "#lib/observability.ts";
+import { redactBounded } from "#lib/redaction.ts";
+import { executionNameSchema, iterationSchema, requestInStateSchema } from "#lib/task-input.ts";
+import { inWorkspace } from "#lib/workspace-shell.ts";
 import {
   backgroundScript,
   bookkeeping,

@@ -2,7 +2,7 @@ import { Annotations, Aws, CfnParameter, Duration, Stack } from "aws-cdk-lib";
 import * as agentcore from "aws-cdk-lib/aws-bedrockagentcore";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { DEFAULT_MOUNT_PATH } from "../../functions/lib/settings.ts";
+import { DEFAULT_MOUNT_PATH } from "#lib/settings.ts";
 import { acknowledge, acknowledgeWildcardResource } from "../nag.ts";
 import { DEFAULT_EGRESS, type EgressMode } from "./egress.ts";
 import { PackageMirror } from "./package-mirror.ts";

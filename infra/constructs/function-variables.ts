@@ -1,5 +1,5 @@
-import type { ApprovalVariables } from "../../functions/lib/approvals/approval-settings.ts";
-import type { TaskVariables } from "../../functions/lib/config.ts";
+import type { ApprovalVariables } from "#lib/approvals/approval-settings.ts";
+import type { TaskVariables } from "#lib/config.ts";
 import type { NormalizeVariables } from "../../functions/normalize-request/settings.ts";
 import type { ReviewVariables } from "../../functions/review-commands/settings.ts";
 

@@ -3,15 +3,11 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  CHANGE_FLAGS_MAX,
-  measuredChange,
-  parseScriptOutput,
-} from "../../functions/lib/change/change-record.ts";
-import { DEFAULT_CHANGE_RULES } from "../../functions/lib/change/change-rules.ts";
-import { exportScript } from "../../functions/lib/change/change-scripts.ts";
-import { scanPatchForSecrets } from "../../functions/lib/change/patch-scan.ts";
-import type { ChangeExport } from "../../functions/lib/contracts.ts";
+import { CHANGE_FLAGS_MAX, measuredChange, parseScriptOutput } from "#lib/change/change-record.ts";
+import { DEFAULT_CHANGE_RULES } from "#lib/change/change-rules.ts";
+import { exportScript } from "#lib/change/change-scripts.ts";
+import { scanPatchForSecrets } from "#lib/change/patch-scan.ts";
+import type { ChangeExport } from "#lib/contracts.ts";
 import { type BenchRow, percentile, round } from "./bench-row.ts";
 
 /**

@@ -11,7 +11,7 @@ import {
   type InvokeAgentRuntimeCommandCommandOutput,
 } from "@aws-sdk/client-bedrock-agentcore";
 import { EventStreamCodec } from "@smithy/core/event-streams";
-import { collectCommandStream } from "../../functions/lib/stream-collector.ts";
+import { collectCommandStream } from "#lib/stream-collector.ts";
 import { type BenchRow, percentile, round } from "./bench-row.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { InvokeAgentRuntimeCommandStreamOutput } from "@aws-sdk/client-bedrock-agentcore";
-import { FailureDigestBuilder } from "../../functions/lib/failure-digest/failure-digest.ts";
-import { collectCommandStream } from "../../functions/lib/stream-collector.ts";
+import { FailureDigestBuilder } from "#lib/failure-digest/failure-digest.ts";
+import { collectCommandStream } from "#lib/stream-collector.ts";
 import { type BenchRow, round } from "./bench-row.ts";
 
 /**

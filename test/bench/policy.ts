@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { loadBashParser } from "../../functions/lib/policy/bash-parser.ts";
-import { createCommandPolicy } from "../../functions/lib/policy/review.ts";
+import { loadBashParser } from "#lib/policy/bash-parser.ts";
+import { createCommandPolicy } from "#lib/policy/review.ts";
 import { type BenchRow, percentile, round } from "./bench-row.ts";
 
 export interface PolicyBenchOptions {

@@ -2,16 +2,12 @@ import "../../infra/local/runner/promise-polyfill.ts";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAgentCoreClient } from "../../functions/lib/agentcore-client.ts";
-import { runCommandInSession } from "../../functions/lib/command-runner.ts";
-import { createArtifactStore } from "../../functions/lib/create-artifact-store.ts";
-import { ThrottledError } from "../../functions/lib/errors.ts";
-import { FileBucketStore } from "../../functions/lib/rate-gate/file-store.ts";
-import {
-  COMMAND_QUOTA_TPS,
-  RateGate,
-  settingsFromQuota,
-} from "../../functions/lib/rate-gate/token-bucket.ts";
+import { createAgentCoreClient } from "#lib/agentcore-client.ts";
+import { runCommandInSession } from "#lib/command-runner.ts";
+import { createArtifactStore } from "#lib/create-artifact-store.ts";
+import { ThrottledError } from "#lib/errors.ts";
+import { FileBucketStore } from "#lib/rate-gate/file-store.ts";
+import { COMMAND_QUOTA_TPS, RateGate, settingsFromQuota } from "#lib/rate-gate/token-bucket.ts";
 import { jsonLinesLog } from "../../infra/local/emulator/index.ts";
 import { publishGitSource } from "../../infra/local/git-source.ts";
 import { LOCAL_RUNTIME_ARN, ROOT, startLocalStack } from "../../infra/local/local-stack.ts";

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseTaskInput } from "#lib/task-input.ts";
 import { finalize, finalizeInputSchema } from "../../functions/finalize/finalize.ts";
 import type { ReportDocument } from "../../functions/finalize/report.ts";
-import { parseTaskInput } from "../../functions/lib/task-input.ts";
 import {
   prepareWorkspace,
   prepareWorkspaceInputSchema,

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BedrockAgentCoreClient, StopRuntimeSessionCommand } from "@aws-sdk/client-bedrock-agentcore";
-import { createAgentCoreClient } from "../../functions/lib/agentcore-client.ts";
-import type { RepairRequest } from "../../functions/lib/contracts.ts";
-import { LocalArtifactStore } from "../../functions/lib/local-artifact-store.ts";
+import { createAgentCoreClient } from "#lib/agentcore-client.ts";
+import type { RepairRequest } from "#lib/contracts.ts";
+import { LocalArtifactStore } from "#lib/local-artifact-store.ts";
 import { type RunningEmulator, startEmulator } from "../../infra/local/emulator/index.ts";
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCommandInSession } from "../../functions/lib/command-runner.ts";
-import type { RepairRequest } from "../../functions/lib/contracts.ts";
-import { readLedger } from "../../functions/lib/ledger.ts";
-import { parseTaskInput } from "../../functions/lib/task-input.ts";
+import { runCommandInSession } from "#lib/command-runner.ts";
+import type { RepairRequest } from "#lib/contracts.ts";
+import { readLedger } from "#lib/ledger.ts";
+import { parseTaskInput } from "#lib/task-input.ts";
 import {
   type PrepareWorkspaceDependencies,
   prepareWorkspace,

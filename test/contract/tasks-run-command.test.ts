@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCommandInSession } from "../../functions/lib/command-runner.ts";
-import type { CommandOutcome } from "../../functions/lib/contracts.ts";
-import { CommandStreamBrokenError, ValidationFailedError } from "../../functions/lib/errors.ts";
-import { readLedger } from "../../functions/lib/ledger.ts";
-import { parseTaskInput } from "../../functions/lib/task-input.ts";
+import { runCommandInSession } from "#lib/command-runner.ts";
+import type { CommandOutcome } from "#lib/contracts.ts";
+import { CommandStreamBrokenError, ValidationFailedError } from "#lib/errors.ts";
+import { readLedger } from "#lib/ledger.ts";
+import { parseTaskInput } from "#lib/task-input.ts";
 import {
   type RunCommandDependencies,
   runCommand,

@@ -3,8 +3,8 @@ import {
   APPROVAL_TTL_DEFAULT_SECONDS,
   APPROVAL_TTL_MAX_SECONDS,
   APPROVAL_TTL_MIN_SECONDS,
-} from "../../functions/lib/approvals/approval-settings.ts";
-import { loadConfig } from "../../functions/lib/config.ts";
+} from "#lib/approvals/approval-settings.ts";
+import { loadConfig } from "#lib/config.ts";
 import {
   LIMIT_BOUNDS,
   VALIDATION_COMMAND_MAX_BYTES,

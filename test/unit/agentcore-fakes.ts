@@ -5,8 +5,8 @@ import {
   BedrockAgentCoreClient,
   type InvokeAgentRuntimeCommandStreamOutput,
 } from "@aws-sdk/client-bedrock-agentcore";
-import type { RepairRequest } from "../../functions/lib/contracts.ts";
-import { LocalArtifactStore } from "../../functions/lib/local-artifact-store.ts";
+import type { RepairRequest } from "#lib/contracts.ts";
+import { LocalArtifactStore } from "#lib/local-artifact-store.ts";
 
 /** Shared fakes for the task tests: a request in state, command event streams, a temporary artifact store. */
 

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DIFF_INLINE_MAX_CHARS } from "../../functions/lib/approvals/change-review.ts";
-import type { ArtifactStore } from "../../functions/lib/artifact-store.ts";
-import { LocalArtifactStore } from "../../functions/lib/local-artifact-store.ts";
+import { DIFF_INLINE_MAX_CHARS } from "#lib/approvals/change-review.ts";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
+import { LocalArtifactStore } from "#lib/local-artifact-store.ts";
 import {
   type ApprovalHarness,
   createApprovalHarness,

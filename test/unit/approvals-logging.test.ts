@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { logger } from "../../functions/lib/observability.ts";
+import { logger } from "#lib/observability.ts";
 import {
   type ApprovalHarness,
   createApprovalHarness,

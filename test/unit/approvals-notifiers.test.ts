@@ -5,10 +5,10 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventBridgeNotifier, SnsNotifier } from "../../functions/lib/approvals/aws-notifiers.ts";
-import { allNotifiers } from "../../functions/lib/approvals/notifier.ts";
-import { readLedger } from "../../functions/lib/ledger.ts";
-import { LocalArtifactStore } from "../../functions/lib/local-artifact-store.ts";
+import { EventBridgeNotifier, SnsNotifier } from "#lib/approvals/aws-notifiers.ts";
+import { allNotifiers } from "#lib/approvals/notifier.ts";
+import { readLedger } from "#lib/ledger.ts";
+import { LocalArtifactStore } from "#lib/local-artifact-store.ts";
 import {
   type ApprovalHarness,
   createApprovalHarness,

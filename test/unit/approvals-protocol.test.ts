@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDecisionToken } from "../../functions/lib/approvals/decision-token.ts";
-import { commandHash } from "../../functions/lib/command-hash.ts";
+import { createDecisionToken } from "#lib/approvals/decision-token.ts";
+import { commandHash } from "#lib/command-hash.ts";
 import {
   type ApprovalHarness,
   createApprovalHarness,

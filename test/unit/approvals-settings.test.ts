@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadApprovalSettings } from "../../functions/lib/approvals/approval-settings.ts";
+import { loadApprovalSettings } from "#lib/approvals/approval-settings.ts";
 
 const LOCAL = {
   APPROVALS_FILE: "/tmp/x/approvals.json",

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { keyFileSigningKey, secretsManagerSigningKey } from "../../functions/lib/approvals/signing-key.ts";
+import { keyFileSigningKey, secretsManagerSigningKey } from "#lib/approvals/signing-key.ts";
 
 describe("local key file", () => {
   let directory: string;

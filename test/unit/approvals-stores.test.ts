@@ -5,12 +5,12 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ApprovalDecision, ApprovalRecord } from "../../functions/lib/approvals/approval-record.ts";
-import { DynamoDbApprovalStore } from "../../functions/lib/approvals/dynamodb-approval-store.ts";
-import { DynamoDbAuditLog } from "../../functions/lib/approvals/dynamodb-audit-log.ts";
-import { FileApprovalStore } from "../../functions/lib/approvals/file-approval-store.ts";
-import { FileAuditLog } from "../../functions/lib/approvals/file-audit-log.ts";
-import { commandHash } from "../../functions/lib/command-hash.ts";
+import type { ApprovalDecision, ApprovalRecord } from "#lib/approvals/approval-record.ts";
+import { DynamoDbApprovalStore } from "#lib/approvals/dynamodb-approval-store.ts";
+import { DynamoDbAuditLog } from "#lib/approvals/dynamodb-audit-log.ts";
+import { FileApprovalStore } from "#lib/approvals/file-approval-store.ts";
+import { FileAuditLog } from "#lib/approvals/file-audit-log.ts";
+import { commandHash } from "#lib/command-hash.ts";
 import { readAudit } from "./approvals-support.ts";
 
 const dynamo = mockClient(DynamoDBDocumentClient);

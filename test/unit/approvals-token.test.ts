@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { approvalIdFor, isApprovalId } from "../../functions/lib/approvals/approval-id.ts";
+import { approvalIdFor, isApprovalId } from "#lib/approvals/approval-id.ts";
 import {
   createDecisionToken,
   type DecisionTokenClaims,
   newTokenNonce,
   verifyDecisionToken,
-} from "../../functions/lib/approvals/decision-token.ts";
-import { commandHash } from "../../functions/lib/command-hash.ts";
+} from "#lib/approvals/decision-token.ts";
+import { commandHash } from "#lib/command-hash.ts";
 
 const KEY = Buffer.alloc(32, 0x42);
 const OTHER_KEY = Buffer.alloc(32, 0x43);

@@ -3,14 +3,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
+import { LocalArtifactStore } from "#lib/local-artifact-store.ts";
 import {
   type DeliverChangeDependencies,
   deliverChange,
 } from "../../functions/deliver-change/deliver-change.ts";
 import type { DeliverySecret } from "../../functions/deliver-change/delivery-credential.ts";
 import { octokitFor } from "../../functions/deliver-change/handler.ts";
-import type { ArtifactStore } from "../../functions/lib/artifact-store.ts";
-import { LocalArtifactStore } from "../../functions/lib/local-artifact-store.ts";
 import { deliveryInput, git, makePatch, makeRemote } from "./deliver-change-support.ts";
 import { type GitHubStandIn, startGitHubStandIn } from "./github-stand-in.ts";
 

@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
+import { LocalArtifactStore } from "#lib/local-artifact-store.ts";
 import {
   type DeliverChangeDependencies,
   deliverChange,
@@ -12,8 +14,6 @@ import {
   loadDeliverySettings,
 } from "../../functions/deliver-change/delivery-config.ts";
 import { remoteFailure } from "../../functions/deliver-change/git-delivery.ts";
-import type { ArtifactStore } from "../../functions/lib/artifact-store.ts";
-import { LocalArtifactStore } from "../../functions/lib/local-artifact-store.ts";
 import { deliveryInput, git, makePatch, makeRemote } from "./deliver-change-support.ts";
 
 describe("deliver-change into a real git remote", { timeout: 60_000 }, () => {

@@ -1,9 +1,9 @@
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommandCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readLedger } from "#lib/ledger.ts";
+import { parseTaskInput, requestInStateSchema } from "#lib/task-input.ts";
 import { buildReport, renderMarkdown } from "../../functions/finalize/report.ts";
-import { readLedger } from "../../functions/lib/ledger.ts";
-import { parseTaskInput, requestInStateSchema } from "../../functions/lib/task-input.ts";
 import { classifyOutcome } from "../../functions/parse-exit-code/parse-exit-code.ts";
 import {
   type RunCommandDependencies,

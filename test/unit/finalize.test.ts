@@ -8,15 +8,15 @@ import {
 } from "@aws-sdk/client-bedrock-agentcore";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ThrottledError } from "#lib/errors.ts";
+import { appendLedger } from "#lib/ledger.ts";
+import { parseTaskInput } from "#lib/task-input.ts";
 import {
   type FinalizeDependencies,
   finalize,
   finalizeInputSchema,
 } from "../../functions/finalize/finalize.ts";
 import type { ReportDocument } from "../../functions/finalize/report.ts";
-import { ThrottledError } from "../../functions/lib/errors.ts";
-import { appendLedger } from "../../functions/lib/ledger.ts";
-import { parseTaskInput } from "../../functions/lib/task-input.ts";
 import {
   agentCoreClient,
   repairRequest,

@@ -8,16 +8,16 @@ import {
 import { sdkStreamMixin } from "@smithy/core/serde";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AgentInvocation, FailureDigest } from "#lib/contracts.ts";
+import { AgentError, BudgetExhaustedError, ThrottledError } from "#lib/errors.ts";
+import { appendLedger, readLedger } from "#lib/ledger.ts";
+import { parseTaskInput } from "#lib/task-input.ts";
 import { readAgentReply } from "../../functions/invoke-agent/agent-reply.ts";
 import {
   type InvokeAgentDependencies,
   invokeAgent,
   invokeAgentInputSchema,
 } from "../../functions/invoke-agent/invoke-agent.ts";
-import type { AgentInvocation, FailureDigest } from "../../functions/lib/contracts.ts";
-import { AgentError, BudgetExhaustedError, ThrottledError } from "../../functions/lib/errors.ts";
-import { appendLedger, readLedger } from "../../functions/lib/ledger.ts";
-import { parseTaskInput } from "../../functions/lib/task-input.ts";
 import {
   agentCoreClient,
   repairRequest,

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { ValidationFailedError } from "../../functions/lib/errors.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 import { normalizeRequest } from "../../functions/normalize-request/normalize-request.ts";
 import { checkBranchName, maskUrlCredentials } from "../../functions/normalize-request/repository-rules.ts";
 

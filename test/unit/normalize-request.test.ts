@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { ValidationFailedError } from "../../functions/lib/errors.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 import { revisionFromSourceVersion } from "../../functions/normalize-request/codebuild-mapping.ts";
 import { handler } from "../../functions/normalize-request/handler.ts";
 import { normalizeRequest } from "../../functions/normalize-request/normalize-request.ts";

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommandCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CommandOutcome, FailureDigest } from "../../functions/lib/contracts.ts";
-import { DEFAULT_DIGEST_LIMITS } from "../../functions/lib/failure-digest/failure-digest.ts";
-import { parseTaskInput } from "../../functions/lib/task-input.ts";
+import type { CommandOutcome, FailureDigest } from "#lib/contracts.ts";
+import { DEFAULT_DIGEST_LIMITS } from "#lib/failure-digest/failure-digest.ts";
+import { parseTaskInput } from "#lib/task-input.ts";
 import { classifyOutcome } from "../../functions/parse-exit-code/parse-exit-code.ts";
 import { detachedRunId } from "../../functions/run-command/detached-run.ts";
 import {
@@ -293,7 +293,7 @@ describe("run-command digests the whole output of a failing validation as it str
       executionName: "exec-1",
       iteration: 0,
       purpose: "validation",
-      commandHash: (await import("../../functions/lib/command-hash.ts")).commandHash("npm test"),
+      commandHash: (await import("#lib/command-hash.ts")).commandHash("npm test"),
     });
     const text = asInSession(fixture("unittest-import-error.txt"), "/tmp/fx/py-inventory");
     agentCore.on(InvokeAgentRuntimeCommandCommand).callsFake((sent: { body: { command: string } }) => {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { CommandOutcome, OutputDigest } from "../../functions/lib/contracts.ts";
+import type { CommandOutcome, OutputDigest } from "#lib/contracts.ts";
 
 /** A captured tool output from test/fixtures/tool-output (see the README there for how each was produced). */
 export function fixture(name: string): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { FailureDigest } from "../../functions/lib/contracts.ts";
-import { DEFAULT_DIGEST_LIMITS, digestOutput } from "../../functions/lib/failure-digest/failure-digest.ts";
-import { digestText, linesOf } from "../../functions/lib/failure-digest/output-text.ts";
+import type { FailureDigest } from "#lib/contracts.ts";
+import { DEFAULT_DIGEST_LIMITS, digestOutput } from "#lib/failure-digest/failure-digest.ts";
+import { digestText, linesOf } from "#lib/failure-digest/output-text.ts";
 import { handler } from "../../functions/parse-exit-code/handler.ts";
 import { classifyOutcome } from "../../functions/parse-exit-code/parse-exit-code.ts";
 import { fixture, keptDigest, outcome } from "./parse-exit-code-support.ts";

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { RepositorySource } from "../../functions/lib/contracts.ts";
+import type { RepositorySource } from "#lib/contracts.ts";
 import {
   cloneScript,
   parseReport,

@@ -1,10 +1,10 @@
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommandCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RepairRequest } from "../../functions/lib/contracts.ts";
-import { CommandTimedOutError, PlatformError, ValidationFailedError } from "../../functions/lib/errors.ts";
-import { readLedger } from "../../functions/lib/ledger.ts";
-import { parseTaskInput } from "../../functions/lib/task-input.ts";
+import type { RepairRequest } from "#lib/contracts.ts";
+import { CommandTimedOutError, PlatformError, ValidationFailedError } from "#lib/errors.ts";
+import { readLedger } from "#lib/ledger.ts";
+import { parseTaskInput } from "#lib/task-input.ts";
 import {
   type PrepareWorkspaceDependencies,
   prepareWorkspace,

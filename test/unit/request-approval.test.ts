@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ValidationFailedError } from "../../functions/lib/errors.ts";
+import type { ValidationFailedError } from "#lib/errors.ts";
 import { type ApprovalHarness, createApprovalHarness, waitForApprovalPayload } from "./approvals-support.ts";
 
 /** request-approval's input as "Wait for approval" sends it: the task token's length limit is Step Functions'. */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ValidationFailedError } from "../../functions/lib/errors.ts";
+import type { ValidationFailedError } from "#lib/errors.ts";
 import { repairRequest } from "./agentcore-fakes.ts";
 
 /**

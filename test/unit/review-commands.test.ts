@@ -2,11 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandOutcome, CommandReview, RepairRequest } from "../../functions/lib/contracts.ts";
-import { readLedger } from "../../functions/lib/ledger.ts";
-import { LocalArtifactStore } from "../../functions/lib/local-artifact-store.ts";
-import { createCommandPolicy } from "../../functions/lib/policy/review.ts";
-import type { RunCommandRequest } from "../../functions/lib/run-command-invoker.ts";
+import type { CommandOutcome, CommandReview, RepairRequest } from "#lib/contracts.ts";
+import { readLedger } from "#lib/ledger.ts";
+import { LocalArtifactStore } from "#lib/local-artifact-store.ts";
+import { createCommandPolicy } from "#lib/policy/review.ts";
+import type { RunCommandRequest } from "#lib/run-command-invoker.ts";
 import {
   type CommandAudit,
   interpretApproval,

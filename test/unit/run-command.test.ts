@@ -5,15 +5,15 @@ import {
 } from "@aws-sdk/client-bedrock-agentcore";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { commandHash } from "../../functions/lib/command-hash.ts";
+import { commandHash } from "#lib/command-hash.ts";
 import {
   CommandStreamBrokenError,
   CommandTimedOutError,
   ThrottledError,
   ValidationFailedError,
-} from "../../functions/lib/errors.ts";
-import { readLedger } from "../../functions/lib/ledger.ts";
-import { parseTaskInput } from "../../functions/lib/task-input.ts";
+} from "#lib/errors.ts";
+import { readLedger } from "#lib/ledger.ts";
+import { parseTaskInput } from "#lib/task-input.ts";
 import {
   type RunCommandDependencies,
   type RunCommandInput,

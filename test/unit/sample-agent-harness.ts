@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { AgentInvocation, AgentReply } from "../../functions/lib/contracts.ts";
+import type { AgentInvocation, AgentReply } from "#lib/contracts.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const AGENT_ENTRY = path.join(REPO_ROOT, "samples", "agent", "server.mjs");

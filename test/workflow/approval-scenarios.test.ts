@@ -1,7 +1,7 @@
 import { userInfo } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ApprovalNotice } from "../../functions/lib/approvals/notifier.ts";
+import type { ApprovalNotice } from "#lib/approvals/notifier.ts";
 import type { ExecutionEvent } from "../../infra/local/runner/runner.ts";
 import {
   auditRows,

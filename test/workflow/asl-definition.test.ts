@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import aslValidator from "asl-validator";
 import { describe, expect, it } from "vitest";
-import { ERROR_NAMES } from "../../functions/lib/contracts.ts";
+import { ERROR_NAMES } from "#lib/contracts.ts";
 import { loadDefinition, UnsupportedDefinitionError } from "../../infra/local/runner/definition.ts";
 import { localSubstitutions } from "../../infra/local/runner/runner.ts";
 

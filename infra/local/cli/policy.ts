@@ -2,13 +2,13 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import type { CommandReview } from "../../../functions/lib/contracts.ts";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
-import { type PolicyConfig, parsePolicyConfig } from "../../../functions/lib/policy/policy-config.ts";
-import { type CommandPolicy, createCommandPolicy } from "../../../functions/lib/policy/review.ts";
-import { toolSpecs } from "../../../functions/lib/policy/rules/index.ts";
-import { renderPolicyTable } from "../../../functions/lib/policy/table.ts";
-import { defaultWorkspace } from "../../../functions/lib/policy/workspace-paths.ts";
+import type { CommandReview } from "#lib/contracts.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
+import { type PolicyConfig, parsePolicyConfig } from "#lib/policy/policy-config.ts";
+import { type CommandPolicy, createCommandPolicy } from "#lib/policy/review.ts";
+import { toolSpecs } from "#lib/policy/rules/index.ts";
+import { renderPolicyTable } from "#lib/policy/table.ts";
+import { defaultWorkspace } from "#lib/policy/workspace-paths.ts";
 
 const HELP = `Usage: npm run --silent policy -- classify [options]
        npm run --silent policy -- table      (every tool spec as Markdown, as in docs/policy-table.md)

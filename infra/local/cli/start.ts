@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { shellQuote } from "../../../functions/lib/shell-quote.ts";
+import { shellQuote } from "#lib/shell-quote.ts";
 import {
   type AgentModelSetup,
   CliInputError,

@@ -6,9 +6,9 @@ import {
   isTestFile,
   manifestRunsCode,
   matchingRule,
-} from "../../../functions/lib/change/change-rules.ts";
-import { scanPatchForSecrets } from "../../../functions/lib/change/patch-scan.ts";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
+} from "#lib/change/change-rules.ts";
+import { scanPatchForSecrets } from "#lib/change/patch-scan.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 
 describe("change rules (execution surfaces, protected paths, test files)", () => {
   it("matches names at any depth and rooted paths from the root", () => {

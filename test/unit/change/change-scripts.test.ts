@@ -3,10 +3,10 @@ import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { measuredChange, parseScriptOutput } from "../../../functions/lib/change/change-record.ts";
-import { DEFAULT_CHANGE_RULES } from "../../../functions/lib/change/change-rules.ts";
-import { exportScript, measureScript, revertScript } from "../../../functions/lib/change/change-scripts.ts";
-import { internalsDigestScript } from "../../../functions/lib/trusted-git.ts";
+import { measuredChange, parseScriptOutput } from "#lib/change/change-record.ts";
+import { DEFAULT_CHANGE_RULES } from "#lib/change/change-rules.ts";
+import { exportScript, measureScript, revertScript } from "#lib/change/change-scripts.ts";
+import { internalsDigestScript } from "#lib/trusted-git.ts";
 
 /** The scripts export-change sends into the session, run here by a real bash and git in a temporary repository. */
 

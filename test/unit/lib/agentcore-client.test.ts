@@ -6,8 +6,8 @@ import {
   StopRuntimeSessionCommand,
 } from "@aws-sdk/client-bedrock-agentcore";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertSessionId, createAgentCoreClient } from "../../../functions/lib/agentcore-client.ts";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
+import { assertSessionId, createAgentCoreClient } from "#lib/agentcore-client.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 
 const runtimeArn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/repair_agent-AbCdEf1234";
 const validSession = "repair-session-0123456789abcdef0123456789";

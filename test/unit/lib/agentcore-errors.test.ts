@@ -10,8 +10,8 @@ import {
   ValidationException,
 } from "@aws-sdk/client-bedrock-agentcore";
 import { describe, expect, it } from "vitest";
-import { toRepairError } from "../../../functions/lib/agentcore-errors.ts";
-import { SessionBusyError, ThrottledError, ValidationFailedError } from "../../../functions/lib/errors.ts";
+import { toRepairError } from "#lib/agentcore-errors.ts";
+import { SessionBusyError, ThrottledError, ValidationFailedError } from "#lib/errors.ts";
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode, requestId: "req-1", attempts: 1 } });
 const command = { operation: "InvokeAgentRuntimeCommand", phase: "request" } as const;

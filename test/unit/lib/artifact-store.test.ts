@@ -18,16 +18,11 @@ import {
 import { sdkStreamMixin } from "@smithy/core/serde";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { assertArtifactKey } from "../../../functions/lib/artifact-store.ts";
-import { createArtifactStore } from "../../../functions/lib/create-artifact-store.ts";
-import {
-  PlatformError,
-  ThrottledError,
-  TransientError,
-  ValidationFailedError,
-} from "../../../functions/lib/errors.ts";
-import { LocalArtifactStore } from "../../../functions/lib/local-artifact-store.ts";
-import { S3ArtifactStore } from "../../../functions/lib/s3-artifact-store.ts";
+import { assertArtifactKey } from "#lib/artifact-store.ts";
+import { createArtifactStore } from "#lib/create-artifact-store.ts";
+import { PlatformError, ThrottledError, TransientError, ValidationFailedError } from "#lib/errors.ts";
+import { LocalArtifactStore } from "#lib/local-artifact-store.ts";
+import { S3ArtifactStore } from "#lib/s3-artifact-store.ts";
 
 describe("artifact keys", () => {
   it.each(["runs/x/report.json", "a", "runs/exec-1/ledger/20260101T000000000Z-000001-command-ab12.json"])(

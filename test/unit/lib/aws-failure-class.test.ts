@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { toRepairError } from "../../../functions/lib/agentcore-errors.ts";
-import { awsFailure } from "../../../functions/lib/approvals/aws-failure.ts";
-import { classifyAwsFailure } from "../../../functions/lib/aws-failure-class.ts";
-import { lambdaInvokeError } from "../../../functions/lib/run-command-invoker.ts";
-import { toStorageError } from "../../../functions/lib/s3-artifact-store.ts";
+import { toRepairError } from "#lib/agentcore-errors.ts";
+import { awsFailure } from "#lib/approvals/aws-failure.ts";
+import { classifyAwsFailure } from "#lib/aws-failure-class.ts";
+import { lambdaInvokeError } from "#lib/run-command-invoker.ts";
+import { toStorageError } from "#lib/s3-artifact-store.ts";
 
 /** One classification of AWS failures, and the four client mappings agreeing on it. */
 

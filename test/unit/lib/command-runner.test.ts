@@ -1,20 +1,16 @@
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommandCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ArtifactStore, ArtifactWriter } from "../../../functions/lib/artifact-store.ts";
-import {
-  type CommandRun,
-  type CommandRunnerDependencies,
-  runCommandInSession,
-} from "../../../functions/lib/command-runner.ts";
+import type { ArtifactStore, ArtifactWriter } from "#lib/artifact-store.ts";
+import { type CommandRun, type CommandRunnerDependencies, runCommandInSession } from "#lib/command-runner.ts";
 import {
   CommandStreamBrokenError,
   PlatformError,
   type RepairError,
   ThrottledError,
   TransientError,
-} from "../../../functions/lib/errors.ts";
-import { type BucketStore, RateGate } from "../../../functions/lib/rate-gate/token-bucket.ts";
+} from "#lib/errors.ts";
+import { type BucketStore, RateGate } from "#lib/rate-gate/token-bucket.ts";
 import {
   agentCoreClient,
   commandReply,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../../functions/lib/config.ts";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
+import { loadConfig } from "#lib/config.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
 
 describe("loadConfig", () => {
   it("uses defaults with a local artifact directory", () => {

@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ArtifactStore } from "../../../functions/lib/artifact-store.ts";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
 import { agentCoreClient, repairRequest, sessionId } from "../agentcore-fakes.ts";
 
 /**
@@ -21,9 +21,9 @@ const logLines = (): Record<string, unknown>[] =>
 async function freshContainer() {
   vi.resetModules();
   vi.stubEnv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-  const { logger } = await import("../../../functions/lib/observability.ts");
+  const { logger } = await import("#lib/observability.ts");
   const { createHandler } = await import("../../../functions/finalize/handler.ts");
-  const { ValidationFailedError } = await import("../../../functions/lib/errors.ts");
+  const { ValidationFailedError } = await import("#lib/errors.ts");
   logger.setLogLevel("DEBUG");
   return { createHandler, ValidationFailedError };
 }

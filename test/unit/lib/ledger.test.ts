@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ArtifactStore } from "../../../functions/lib/artifact-store.ts";
-import { ThrottledError, ValidationFailedError } from "../../../functions/lib/errors.ts";
-import { appendLedger, readLedger } from "../../../functions/lib/ledger.ts";
-import { LocalArtifactStore } from "../../../functions/lib/local-artifact-store.ts";
+import type { ArtifactStore } from "#lib/artifact-store.ts";
+import { ThrottledError, ValidationFailedError } from "#lib/errors.ts";
+import { appendLedger, readLedger } from "#lib/ledger.ts";
+import { LocalArtifactStore } from "#lib/local-artifact-store.ts";
 
 const hash = "a".repeat(64);
 

@@ -15,7 +15,7 @@ describe("command metrics", () => {
     // Prepare
     vi.resetModules();
     vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
-    const { recordCommandMetrics } = await import("../../../functions/lib/observability.ts");
+    const { recordCommandMetrics } = await import("#lib/observability.ts");
     const output: string[] = [];
     vi.spyOn(process.stdout, "write").mockImplementation(((chunk: unknown) => {
       output.push(String(chunk));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OutputDigestBuilder } from "../../../functions/lib/output-digest.ts";
+import { OutputDigestBuilder } from "#lib/output-digest.ts";
 
 function digestOf(parts: readonly string[], head: number, tail: number) {
   const builder = new OutputDigestBuilder(head, tail);

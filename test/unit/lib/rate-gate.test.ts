@@ -9,10 +9,10 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { ThrottledError, ValidationFailedError } from "../../../functions/lib/errors.ts";
-import { commandRateGateFromEnv } from "../../../functions/lib/rate-gate/command-rate-gate.ts";
-import { DynamoBucketStore } from "../../../functions/lib/rate-gate/dynamodb-store.ts";
-import { FileBucketStore } from "../../../functions/lib/rate-gate/file-store.ts";
+import { ThrottledError, ValidationFailedError } from "#lib/errors.ts";
+import { commandRateGateFromEnv } from "#lib/rate-gate/command-rate-gate.ts";
+import { DynamoBucketStore } from "#lib/rate-gate/dynamodb-store.ts";
+import { FileBucketStore } from "#lib/rate-gate/file-store.ts";
 import {
   type BucketState,
   type BucketStore,
@@ -20,7 +20,7 @@ import {
   type GateClock,
   RateGate,
   settingsFromQuota,
-} from "../../../functions/lib/rate-gate/token-bucket.ts";
+} from "#lib/rate-gate/token-bucket.ts";
 
 const ARN = "arn:aws:bedrock-agentcore:us-east-1:000000000000:runtime/r-1";
 

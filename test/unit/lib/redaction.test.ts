@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redact, redactBounded, StreamRedactor } from "../../../functions/lib/redaction.ts";
+import { redact, redactBounded, StreamRedactor } from "#lib/redaction.ts";
 
 // Fake credentials assembled at run time so no scanner mistakes this file for a leak.
 const ghp = `ghp_${"a1B2c3D4e5".repeat(4)}`;

@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CommandOutcome } from "../../../functions/lib/contracts.ts";
+import type { CommandOutcome } from "#lib/contracts.ts";
 import {
   CommandStreamBrokenError,
   CommandTimedOutError,
@@ -15,12 +15,12 @@ import {
   type RepairError,
   ThrottledError,
   TransientError,
-} from "../../../functions/lib/errors.ts";
+} from "#lib/errors.ts";
 import {
   lambdaRunCommandInvoker,
   type RunCommandRequest,
   runCommandLambdaClient,
-} from "../../../functions/lib/run-command-invoker.ts";
+} from "#lib/run-command-invoker.ts";
 import { repairRequest } from "../agentcore-fakes.ts";
 
 const lambda = mockClient(LambdaClient);

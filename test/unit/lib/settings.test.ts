@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../../functions/lib/config.ts";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
-import { DEFAULT_MOUNT_PATH, mountPathFromEnvironment } from "../../../functions/lib/settings.ts";
+import { loadConfig } from "#lib/config.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
+import { DEFAULT_MOUNT_PATH, mountPathFromEnvironment } from "#lib/settings.ts";
 import { settingsFromEnvironment } from "../../../functions/normalize-request/settings.ts";
 import { runCommandFunctionName } from "../../../functions/review-commands/settings.ts";
 

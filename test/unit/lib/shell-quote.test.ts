@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { commandHash } from "../../../functions/lib/command-hash.ts";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
-import { shellJoin, shellQuote } from "../../../functions/lib/shell-quote.ts";
+import { commandHash } from "#lib/command-hash.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
+import { shellJoin, shellQuote } from "#lib/shell-quote.ts";
 
 /** What bash actually receives as arguments when the quoted words are evaluated. */
 function argumentsSeenByBash(words: readonly string[]): string[] {

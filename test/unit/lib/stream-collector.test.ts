@@ -1,8 +1,8 @@
 import type { InvokeAgentRuntimeCommandStreamOutput } from "@aws-sdk/client-bedrock-agentcore";
 import { describe, expect, it } from "vitest";
-import type { ArtifactWriter } from "../../../functions/lib/artifact-store.ts";
-import { CommandStreamBrokenError, TransientError } from "../../../functions/lib/errors.ts";
-import { collectCommandStream } from "../../../functions/lib/stream-collector.ts";
+import type { ArtifactWriter } from "#lib/artifact-store.ts";
+import { CommandStreamBrokenError, TransientError } from "#lib/errors.ts";
+import { collectCommandStream } from "#lib/stream-collector.ts";
 
 type Event = InvokeAgentRuntimeCommandStreamOutput;
 

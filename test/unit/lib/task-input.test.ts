@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { RepairRequest } from "../../../functions/lib/contracts.ts";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
-import { parseTaskInput } from "../../../functions/lib/task-input.ts";
+import type { RepairRequest } from "#lib/contracts.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
+import { parseTaskInput } from "#lib/task-input.ts";
 import { runCommandInputSchema } from "../../../functions/run-command/run-command.ts";
 import { repairRequest } from "../agentcore-fakes.ts";
 

@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 /** A fresh copy of the loader module, so its module-scope promise starts empty. */
 async function freshLoader() {
   vi.resetModules();
-  return import("../../../functions/lib/policy/bash-parser.ts");
+  return import("#lib/policy/bash-parser.ts");
 }
 
 const tempDirs: string[] = [];

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
-import { type PolicyConfigInput, parsePolicyConfig } from "../../../functions/lib/policy/policy-config.ts";
-import { type CommandPolicy, createCommandPolicy } from "../../../functions/lib/policy/review.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
+import { type PolicyConfigInput, parsePolicyConfig } from "#lib/policy/policy-config.ts";
+import { type CommandPolicy, createCommandPolicy } from "#lib/policy/review.ts";
 
 const WORKSPACE = "/mnt/workspace/repo";
 

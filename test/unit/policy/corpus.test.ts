@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CommandClass, PolicyDecision } from "../../../functions/lib/contracts.ts";
-import { type CommandPolicy, createCommandPolicy } from "../../../functions/lib/policy/review.ts";
+import type { CommandClass, PolicyDecision } from "#lib/contracts.ts";
+import { type CommandPolicy, createCommandPolicy } from "#lib/policy/review.ts";
 
 /**
  * The corpus: commands coding agents propose in real projects (builds, tests, linters, git, package managers,

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Node } from "web-tree-sitter";
-import { type BashParser, loadBashParser } from "../../../functions/lib/policy/bash-parser.ts";
-import { judgePath } from "../../../functions/lib/policy/path-effects.ts";
-import { taskRisk } from "../../../functions/lib/policy/rules/tasks.ts";
-import { decodeAnsiC, evaluateWord, staticWord } from "../../../functions/lib/policy/shell-words.ts";
-import { parseOperands, parseOptions, SpecError } from "../../../functions/lib/policy/spec.ts";
+import { type BashParser, loadBashParser } from "#lib/policy/bash-parser.ts";
+import { judgePath } from "#lib/policy/path-effects.ts";
+import { taskRisk } from "#lib/policy/rules/tasks.ts";
+import { decodeAnsiC, evaluateWord, staticWord } from "#lib/policy/shell-words.ts";
+import { parseOperands, parseOptions, SpecError } from "#lib/policy/spec.ts";
 import {
   credentialPath,
   defaultWorkspace,
@@ -13,7 +13,7 @@ import {
   HOME,
   resolvePath,
   zoneOf,
-} from "../../../functions/lib/policy/workspace-paths.ts";
+} from "#lib/policy/workspace-paths.ts";
 
 const WORKSPACE = "/mnt/workspace/repo";
 

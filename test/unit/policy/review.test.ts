@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ValidationFailedError } from "../../../functions/lib/errors.ts";
-import { CLASS_ORDER } from "../../../functions/lib/policy/findings.ts";
+import { ValidationFailedError } from "#lib/errors.ts";
+import { CLASS_ORDER } from "#lib/policy/findings.ts";
 import {
   type CommandPolicy,
   createCommandPolicy,
   MAX_COMMAND_BYTES,
   reviewCommand,
-} from "../../../functions/lib/policy/review.ts";
+} from "#lib/policy/review.ts";
 
 const WORKSPACE = "/mnt/workspace/repo";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { toolSpecs } from "../../../functions/lib/policy/rules/index.ts";
-import { renderPolicyTable } from "../../../functions/lib/policy/table.ts";
+import { toolSpecs } from "#lib/policy/rules/index.ts";
+import { renderPolicyTable } from "#lib/policy/table.ts";
 
 describe("the policy table for reviewers", () => {
   const table = renderPolicyTable(toolSpecs);
