@@ -62,6 +62,7 @@ describe("prepare-workspace against the emulator (real SDK)", () => {
       revision: origin.head,
       resumed: false,
       clearedLockFiles: [],
+      internals: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const listing = await shell(sessionId, "cd /mnt/workspace/widgets && ls && git log --oneline | wc -l");
     expect(listing.stdout.head).toBe("README.md\nsum.js\n2\n");
@@ -94,6 +95,7 @@ describe("prepare-workspace against the emulator (real SDK)", () => {
       revision: origin.head,
       resumed: true,
       clearedLockFiles: [".git/index.lock"],
+      internals: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const status = await shell(
       sessionId,

@@ -61,13 +61,14 @@ describe("task handlers", () => {
     agentCore
       .on(InvokeAgentRuntimeCommandCommand)
       .callsFakeOnce(() => commandReply("state=absent\n"))
-      .callsFakeOnce(() => commandReply(`revision=${"a".repeat(40)}\n`));
+      .callsFakeOnce(() => commandReply(`revision=${"a".repeat(40)}\ninternals=${"b".repeat(64)}\n`));
     const workspace = await prepareWorkspaceHandler(state(), context());
     expect(workspace).toEqual({
       path: "/mnt/workspace/widgets",
       revision: "a".repeat(40),
       resumed: false,
       clearedLockFiles: [],
+      internals: "b".repeat(64),
     });
   });
 

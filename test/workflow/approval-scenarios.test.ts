@@ -40,11 +40,14 @@ describe("a mutating command the agent proposes waits for a person", () => {
       release = resolve;
     });
     const notices: ApprovalNotice[] = [];
+    let asked = 0;
     harness.stack.setApprovals({
       mode: "prompt",
       onRequested: (notice) => void notices.push(notice),
+      // The first question (the push) waits for the test; the second (the repaired diff's delivery) is approved.
       ask: async () => {
-        await answered;
+        asked += 1;
+        if (asked === 1) await answered;
         return { approve: true, reason: "looks right" };
       },
     });
@@ -55,20 +58,27 @@ describe("a mutating command the agent proposes waits for a person", () => {
     const running = harness.stack.run(input, {
       onEvent: (e) => void (e.type === "StateEntered" && seen.push((e.state as { name: string }).name)),
     });
-    for (let i = 0; i < 200 && notices.length === 0; i += 1) await sleep(25);
-    await sleep(300);
+    // Wait on the condition (the execution parked in "Wait for approval" with its notice sent), with a deadline.
+    const deadline = Date.now() + 60_000;
+    while (!(notices.length === 1 && seen.at(-1) === "Wait for approval")) {
+      if (Date.now() > deadline)
+        throw new Error(`never parked in "Wait for approval" (states: ${seen.join(" → ")})`);
+      await sleep(25);
+    }
     const whileWaiting = [...seen];
     release();
     const result = await running;
 
     // Assess: it waited in "Wait for approval" with nothing else happening, then ran the push.
-    expect(notices).toHaveLength(1);
+    // Two questions: the push, then (once validation passed) the repaired diff before it is delivered.
+    expect(notices).toHaveLength(2);
     expect(notices[0]).toMatchObject({ command: "git push origin HEAD", classes: ["vcs-remote"] });
     expect(notices[0]?.link).toContain("token=");
     expect(whileWaiting.at(-1)).toBe("Wait for approval");
     expect(result.status).toBe("SUCCEEDED");
     const states = statesEntered(result);
     expect(count(states, "Wait for approval")).toBe(1);
+    expect(count(states, "Wait for approval of the change")).toBe(1);
     expect(count(states, "Review the proposed commands")).toBe(2);
     expect(lastReview(result.events).records.map((r) => [r.command, r.disposition])).toEqual([
       ["git diff --stat", "ran"],

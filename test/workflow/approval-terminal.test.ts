@@ -44,10 +44,14 @@ describe("deciding on the page while the terminal asks", { timeout: 180_000 }, (
 
     // Assess
     expect(result.status).toBe("SUCCEEDED");
-    expect(links).toHaveLength(1);
-    expect(new URL(links[0]!).searchParams.get("token")).toBeTruthy();
+    // Two questions, both decided on the page: the push, then the repaired diff before delivery.
+    expect(links).toHaveLength(2);
+    for (const link of links) expect(new URL(link).searchParams.get("token")).toBeTruthy();
     expect(withdrawn).toBe(true);
-    expect(told).toEqual([`approved on the page by local:${userInfo().username}`]);
-    expect(statesEntered(result).filter((state) => state === "Wait for approval")).toHaveLength(1);
+    const onThePage = `approved on the page by local:${userInfo().username}`;
+    expect(told).toEqual([onThePage, onThePage]);
+    const states = statesEntered(result);
+    expect(states.filter((state) => state === "Wait for approval")).toHaveLength(1);
+    expect(states.filter((state) => state === "Wait for approval of the change")).toHaveLength(1);
   });
 });
