@@ -176,7 +176,8 @@ async function main(): Promise<number> {
       mode: options.approve,
       onRequested: (notice) => {
         say(`  ⏸ approval requested for: ${notice.command}`);
-        say(`    classes: ${notice.classes.join(", ")}`);
+        // A diff has no command classes: its page lists the files, stats and flags instead.
+        if (notice.classes.length > 0) say(`    classes: ${notice.classes.join(", ")}`);
         // The terminal is this person's notification channel: the full link, token included (decide here or there).
         say(`    decide here or on the page: ${notice.link}`);
       },
