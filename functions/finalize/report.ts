@@ -442,7 +442,7 @@ function renderChanges(report: ReportDocument, lines: string[]): void {
     "nothing-to-deliver": "Nothing to deliver: the workspace matches the prepared revision.",
   };
   lines.push(statusLine[delivery.status], "");
-  if (patch && patch.excerpt) {
+  if (patch?.excerpt) {
     const fence = "`".repeat(
       Math.max(3, ...(patch.excerpt.match(/`{3,}/g) ?? []).map((run) => run.length + 1)),
     );
