@@ -42,7 +42,7 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
  * The id cdk-nag gives a wildcard resource in an IAM policy (`AwsSolutions-IAM5[Resource::<Bucket.Arn>/*]`),
  * computed from the same value the policy holds so the acknowledgement follows tokens and literal ARNs alike.
  */
-export function wildcardResourceFinding(scope: IConstruct, resource: string): string {
+function wildcardResourceFinding(scope: IConstruct, resource: string): string {
   return `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(scope).resolve(resource))}]`;
 }
 

@@ -47,11 +47,11 @@ export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const LOCKS_TABLE_SUBSTITUTION = "LocksTableName";
 
 /** Where the review-commands bundle finds the bash grammar and the tree-sitter runtime (copied after bundling). */
-export const POLICY_BASH_WASM_PATH = "/var/task/tree-sitter-bash.wasm";
-export const POLICY_TREE_SITTER_WASM_PATH = "/var/task/web-tree-sitter.wasm";
+const POLICY_BASH_WASM_PATH = "/var/task/tree-sitter-bash.wasm";
+const POLICY_TREE_SITTER_WASM_PATH = "/var/task/web-tree-sitter.wasm";
 
 /** What to repair when a CodeBuild project fails (normalize-request reads REPAIR_CODEBUILD_PROJECTS). */
-export interface CodeBuildProjectSettings {
+interface CodeBuildProjectSettings {
   readonly validationCommand?: string;
   readonly repository?: Readonly<Record<string, string>>;
 }

@@ -8,7 +8,7 @@ import { ValidationFailedError } from "#lib/errors.ts";
  * field: it comes from authentication (see handler.ts), so a `decidedBy` in the body is ignored.
  */
 
-export type DecisionChoice = "approve" | "deny";
+type DecisionChoice = "approve" | "deny";
 
 export interface DecisionForm {
   readonly token: string;
@@ -16,7 +16,7 @@ export interface DecisionForm {
   readonly reason?: string;
 }
 
-export const DECISION_BODY_MAX_BYTES = 16_384;
+const DECISION_BODY_MAX_BYTES = 16_384;
 const FIELDS = ["token", "decision", "reason"] as const;
 type Field = (typeof FIELDS)[number];
 

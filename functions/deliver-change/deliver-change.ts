@@ -77,11 +77,11 @@ export interface DeliverChangeDependencies {
   readonly tmpRoot?: string;
 }
 
-export const COMMIT_IDENTITY = {
+const COMMIT_IDENTITY = {
   name: "agentcore-repair",
   email: "agentcore-repair@users.noreply.github.com",
 };
-export const GITHUB_API_URL = "https://api.github.com";
+const GITHUB_API_URL = "https://api.github.com";
 
 /** `agentcore-repair/<first 12 hex of the request id>`: one branch per request, the same on every retry. */
 export function deliveryBranch(requestId: string): string {
@@ -142,7 +142,7 @@ function commitMessage(input: DeliverChangeInput): string {
 }
 
 /** The draft pull request's body until the report exists (Finalize writes it after delivery). */
-export function pullRequestSummary(input: DeliverChangeInput, patchUri: string): string {
+function pullRequestSummary(input: DeliverChangeInput, patchUri: string): string {
   const { stats } = input.export;
   return [
     `## ${input.export.commitMessageSubject}`,

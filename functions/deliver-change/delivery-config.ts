@@ -10,7 +10,7 @@ import { ValidationFailedError } from "#lib/errors.ts";
  *   pull-request  that branch and a draft pull request (GitHub)
  */
 
-export const DELIVERY_MODES = ["patch", "branch", "pull-request"] as const;
+const DELIVERY_MODES = ["patch", "branch", "pull-request"] as const;
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 
 const httpsUrl = z
@@ -22,7 +22,7 @@ const httpsUrl = z
     return parsed.username === "" && parsed.password === "";
   }, "must not carry credentials (they come from the delivery secret)");
 
-export const repositoryDeliverySchema = z.strictObject({
+const repositoryDeliverySchema = z.strictObject({
   mode: z.enum(DELIVERY_MODES),
   /** Where the branch is pushed. @default the request's source (its git URL, or locally its path) */
   remoteUrl: httpsUrl.optional(),

@@ -34,7 +34,7 @@ const deliverySecretSchema = z.union([
 export type DeliverySecret = z.infer<typeof deliverySecretSchema>;
 
 /** Never echoes the secret's text: only which shape was expected. */
-export function parseDeliverySecret(text: string): DeliverySecret {
+function parseDeliverySecret(text: string): DeliverySecret {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -75,7 +75,7 @@ export function secretsManagerDeliverySecret(
 }
 
 /** A GitHub App's JWT (RS256, valid 9 minutes, issued a minute back against clock drift). */
-export function githubAppJwt(appId: string | number, privateKey: string, now: Date): string {
+function githubAppJwt(appId: string | number, privateKey: string, now: Date): string {
   const seconds = Math.floor(now.getTime() / 1000);
   const encode = (value: object) => Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
   const unsigned = `${encode({ alg: "RS256", typ: "JWT" })}.${encode({ iat: seconds - 60, exp: seconds + 540, iss: String(appId) })}`;

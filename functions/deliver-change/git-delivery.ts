@@ -35,7 +35,7 @@ export interface GitRemote {
   readonly token?: string;
 }
 
-export interface CommitIdentity {
+interface CommitIdentity {
   readonly name: string;
   readonly email: string;
   /** ISO-8601: the commit's author and committer date (the approval's time, so a retry builds the same commit). */
@@ -115,7 +115,7 @@ class Git {
 }
 
 /** git's environment: no system/global config, no prompts, no hooks, only the transport the remote needs. */
-export function gitEnvironment(remote: GitRemote, home: string): NodeJS.ProcessEnv {
+function gitEnvironment(remote: GitRemote, home: string): NodeJS.ProcessEnv {
   const transport = remote.url.startsWith("/") ? "file" : remote.url.startsWith("http://") ? "http" : "https";
   const config: [string, string][] = [
     ["core.hooksPath", "/dev/null"],
@@ -168,7 +168,7 @@ export function remoteFailure(operation: string, stderr: string): Error {
   return new PlatformError(message, { operation });
 }
 
-export function assertDeliveryInput(input: BranchDeliveryInput): void {
+function assertDeliveryInput(input: BranchDeliveryInput): void {
   const problems: { field: string; problem: string }[] = [];
   if (!OBJECT_ID.test(input.baseRevision)) {
     problems.push({

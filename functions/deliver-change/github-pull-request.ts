@@ -26,7 +26,7 @@ export interface PullRequestOpened {
 }
 
 /** GitHub's limit on a pull request body. */
-export const PULL_REQUEST_BODY_MAX = 65_536;
+const PULL_REQUEST_BODY_MAX = 65_536;
 
 async function findPullRequest(
   octokit: Octokit,

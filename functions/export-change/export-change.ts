@@ -105,12 +105,12 @@ const IDENTITY = { name: "agentcore-repair", email: "agentcore-repair@users.nore
 const SUBJECT_MAX = 72;
 const BODY_MAX = 4000;
 
-export function patchKey(executionName: string, name: string): string {
+function patchKey(executionName: string, name: string): string {
   return `${runPrefix(executionName)}changes/${name}.patch`;
 }
 
 /** The commit message: the agent's summary (redacted: the message is ours, not part of the measured change). */
-export function commitMessage(summary: string, request: RepairRequest, executionName: string): string {
+function commitMessage(summary: string, request: RepairRequest, executionName: string): string {
   const text = redact(summary).trim();
   const [first = "", ...rest] = text.split("\n");
   const fallback = `Repair ${request.repoName}: make \`${request.validationCommand}\` pass`;
@@ -292,7 +292,7 @@ function identity(request: RepairRequest): CommitIdentity {
  * The surfaces a person has approved so far: the gate just decided (its approval's hash is the gate's patch hash),
  * or what the previous record carried.
  */
-export function approvedSurfaces(change: ExportChangeInput["change"]): string | null {
+function approvedSurfaces(change: ExportChangeInput["change"]): string | null {
   if (!change) return null;
   const approval = change.approval as Record<string, unknown> | null | undefined;
   if (

@@ -58,7 +58,7 @@ export interface FinalizeDependencies {
   readonly now?: () => number;
 }
 
-export function repairOutcome(input: FinalizeInput): FinalReport["outcome"] {
+function repairOutcome(input: FinalizeInput): FinalReport["outcome"] {
   if (input.error) return "failed";
   return input.verdict?.outcome === "passed" ? "repaired" : "not-repaired";
 }

@@ -39,7 +39,7 @@ export interface ReportFacts {
 }
 
 /** Where the change went, or why it did not. */
-export interface ReportDelivery {
+interface ReportDelivery {
   readonly status: "delivered" | "denied" | "expired" | "blocked" | "not-attempted" | "nothing-to-deliver";
   readonly mode?: string;
   readonly branch?: string;
@@ -49,7 +49,7 @@ export interface ReportDelivery {
   readonly reason?: string;
 }
 
-export interface ReportCommand {
+interface ReportCommand {
   readonly at: string;
   readonly iteration: number;
   readonly purpose: string;
@@ -451,7 +451,7 @@ function renderChanges(report: ReportDocument, lines: string[]): void {
   }
 }
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const seconds = ms / 1000;
   if (seconds < 60) return `${seconds.toFixed(1)} s`;

@@ -10,7 +10,7 @@ import { redactBounded } from "#lib/redaction.ts";
  * reply so a person can see what came back.
  */
 
-export const AGENT_REPLY_LIMITS = {
+const AGENT_REPLY_LIMITS = {
   summaryChars: 20_000,
   changedFiles: 500,
   pathChars: 1024,
@@ -19,7 +19,7 @@ export const AGENT_REPLY_LIMITS = {
   reasonChars: 2000,
 } as const;
 
-export const agentReplySchema = z.object({
+const agentReplySchema = z.object({
   summary: z.string().trim().min(1, "must say what the agent did").max(AGENT_REPLY_LIMITS.summaryChars),
   changedFiles: z
     .array(z.string().min(1).max(AGENT_REPLY_LIMITS.pathChars))

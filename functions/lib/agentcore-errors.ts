@@ -19,7 +19,7 @@ import { redactBounded } from "./redaction.ts";
  * errors thrown with the shape name instead of the member name arrive as plain `Error`s.
  */
 
-export type AgentCoreOperation = "InvokeAgentRuntimeCommand" | "InvokeAgentRuntime" | "StopRuntimeSession";
+type AgentCoreOperation = "InvokeAgentRuntimeCommand" | "InvokeAgentRuntime" | "StopRuntimeSession";
 
 export interface ErrorContext {
   readonly operation: AgentCoreOperation;

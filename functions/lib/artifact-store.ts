@@ -30,7 +30,7 @@ export interface ArtifactWriter {
 }
 
 const KEY_SEGMENT = /^[A-Za-z0-9_=+@-][A-Za-z0-9._=+@-]*$/;
-export const ARTIFACT_KEY_MAX = 900;
+const ARTIFACT_KEY_MAX = 900;
 
 /** Keys are plain relative paths: no `..`, no absolute paths, no characters a shell or a URL would reinterpret. */
 export function assertArtifactKey(key: string, field = "artifactKey"): string {

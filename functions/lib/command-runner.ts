@@ -34,7 +34,7 @@ import { type CollectedCommand, collectCommandStream } from "./stream-collector.
 /** The service's limits on the command body (API_InvokeAgentRuntimeCommandRequestBody). */
 export const COMMAND_MAX_BYTES = 65_536;
 export const COMMAND_TIMEOUT_MIN = 1;
-export const COMMAND_TIMEOUT_MAX = 3600;
+const COMMAND_TIMEOUT_MAX = 3600;
 /** How long past the command's own timeout we wait for the service to report TIMED_OUT before giving up. */
 const STOP_GRACE_MS = 20_000;
 

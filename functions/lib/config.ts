@@ -45,7 +45,7 @@ export interface TaskConfig {
 }
 
 /** The variables of the command-running tasks, in the order problems are reported. */
-export const taskSettings = defineSettings({
+const taskSettings = defineSettings({
   variables: {
     ...mountPathVariables,
     ARTIFACT_BUCKET: optionalText,

@@ -116,7 +116,7 @@ export interface CommandOutcome {
   readonly failure?: FailureDigest | null;
 }
 
-export type VerdictOutcome = "passed" | "failed" | "timed-out" | "platform-error";
+type VerdictOutcome = "passed" | "failed" | "timed-out" | "platform-error";
 
 export interface FailureLocation {
   readonly file: string;
@@ -321,15 +321,4 @@ export interface ChangeExport {
   readonly flags: readonly ChangeFlag[];
   /** The files of the exported change (bounded as in ChangeRecord), for the approval page. */
   readonly files: readonly ChangedFile[];
-}
-
-/** deliver-change's result (`$.delivery`). */
-export interface ChangeDelivery {
-  readonly mode: "patch" | "branch" | "pull-request";
-  readonly patchKey: string;
-  readonly patchSha256: string;
-  readonly branch: string | null;
-  readonly commit: string | null;
-  readonly pullRequestUrl: string | null;
-  readonly alreadyDelivered: boolean;
 }

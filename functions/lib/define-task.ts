@@ -86,7 +86,7 @@ export interface TaskDefinition<Schema extends z.ZodType, Dependencies, Output> 
 }
 
 /** A Lambda handler as Lambda (and the local runner) calls it. */
-export type TaskHandler<Output> = (event: unknown, context?: Context) => Promise<Output>;
+type TaskHandler<Output> = (event: unknown, context?: Context) => Promise<Output>;
 
 /** Makes a handler; each call has its own cached dependencies (a fresh container, as far as they go). */
 export type TaskHandlerFactory<Dependencies, Output> = (

@@ -56,11 +56,11 @@ export class ValidationFailedError extends RepairError {
 export class AgentError extends RepairError {
   override readonly name = "AgentError" as const;
 }
-/** A person denied a command. */
+/** A person denied a command. @public (the ASL catches it by name; the approval API sends it as SendTaskFailure) */
 export class ApprovalDeniedError extends RepairError {
   override readonly name = "ApprovalDeniedError" as const;
 }
-/** Nobody decided before the approval expired. */
+/** Nobody decided before the approval expired. @public (the ASL catches it by name) */
 export class ApprovalExpiredError extends RepairError {
   override readonly name = "ApprovalExpiredError" as const;
 }

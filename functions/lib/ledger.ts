@@ -27,7 +27,7 @@ const base = {
   iteration: z.number().int().min(0),
 };
 
-export const commandRecordSchema = z.object({
+const commandRecordSchema = z.object({
   kind: z.literal("command"),
   ...base,
   purpose: z.string(),
@@ -55,7 +55,7 @@ export const commandRecordSchema = z.object({
     .optional(),
 });
 
-export const workspaceRecordSchema = z.object({
+const workspaceRecordSchema = z.object({
   kind: z.literal("workspace"),
   ...base,
   path: z.string(),
@@ -64,7 +64,7 @@ export const workspaceRecordSchema = z.object({
   clearedLockFiles: z.array(z.string()),
 });
 
-export const agentTurnRecordSchema = z.object({
+const agentTurnRecordSchema = z.object({
   kind: z.literal("agent-turn"),
   ...base,
   summary: boundedText(TEXT_MAX),
@@ -80,7 +80,7 @@ export const agentTurnRecordSchema = z.object({
  * request-approval when a person is asked (with the approval's id and deadline), so the report can show how long
  * each command waited and which requests were never answered; the decisions are written by review-commands.
  */
-export const approvalRecordSchema = z.object({
+const approvalRecordSchema = z.object({
   kind: z.literal("approval"),
   ...base,
   commandHash: z.string().regex(/^[0-9a-f]{64}$/),
@@ -110,7 +110,7 @@ const changedFileSchema = z.object({
  * ("export", with the patch's key and hash), and when a person denied a surface change ("revert", with the paths
  * put back). The report's "Changes" come from these, never from the agent's reply.
  */
-export const changeRecordSchema = z.object({
+const changeRecordSchema = z.object({
   kind: z.literal("change"),
   ...base,
   step: z.enum(["measure", "export", "revert"]),
@@ -140,7 +140,7 @@ export const changeRecordSchema = z.object({
   reverted: z.array(z.string()).max(200).optional(),
 });
 
-export const ledgerRecordSchema = z.discriminatedUnion("kind", [
+const ledgerRecordSchema = z.discriminatedUnion("kind", [
   commandRecordSchema,
   workspaceRecordSchema,
   agentTurnRecordSchema,
@@ -148,12 +148,8 @@ export const ledgerRecordSchema = z.discriminatedUnion("kind", [
   changeRecordSchema,
 ]);
 
-export type CommandRecord = z.infer<typeof commandRecordSchema>;
-export type WorkspaceRecord = z.infer<typeof workspaceRecordSchema>;
-export type AgentTurnRecord = z.infer<typeof agentTurnRecordSchema>;
-export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
 export type ChangeLedgerRecord = z.infer<typeof changeRecordSchema>;
-export type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
+type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
 /** What a task hands to `appendLedger` (text is redacted and bounded on the way in). */
 export type LedgerRecordInput = z.input<typeof ledgerRecordSchema>;
 

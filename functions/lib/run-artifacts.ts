@@ -10,7 +10,7 @@ import { ValidationFailedError } from "./errors.ts";
 const EXECUTION_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,79}$/;
 
 /** Step Functions execution names as we start them: 1-80 of [A-Za-z0-9._-] (they become artifact keys). */
-export function assertExecutionName(value: unknown): string {
+function assertExecutionName(value: unknown): string {
   if (typeof value !== "string" || !EXECUTION_NAME.test(value) || value === "." || value === "..") {
     throw new ValidationFailedError([
       {

@@ -54,7 +54,7 @@ const errorClasses: Readonly<Record<string, new (message: string) => RepairError
 };
 
 /** Rebuilds the named error a function raised from its `{errorType, errorMessage}` body. */
-export function errorFromFunction(body: string): RepairError {
+function errorFromFunction(body: string): RepairError {
   let parsed: { errorType?: string; errorMessage?: string } = {};
   try {
     parsed = JSON.parse(body) as typeof parsed;
@@ -142,7 +142,7 @@ const MAX_DELAY_MS = 20_000;
  * time while the first may still be running. This one retries only what failed before the function ran
  * (throttles, Lambda's own 5xx, connections never made), with exponential backoff and full jitter.
  */
-export function retryBeforeTheFunctionRan(functionName: string): RetryStrategyV2 {
+function retryBeforeTheFunctionRan(functionName: string): RetryStrategyV2 {
   const token = (count: number, delay: number): RetryToken => ({
     getRetryCount: () => count,
     getRetryDelay: () => delay,
@@ -176,7 +176,7 @@ const outputDigestSchema = z.object({
 });
 
 /** run-command's result as the handler returns it (`pending: null` once the command finished). */
-export const commandOutcomeSchema = z.object({
+const commandOutcomeSchema = z.object({
   commandHash: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters (sha256)"),
   command: z.string(),
   purpose: z.enum(["prepare", "validation", "proposed", "poll", "measure", "export", "revert"]),
@@ -191,7 +191,7 @@ export const commandOutcomeSchema = z.object({
 });
 
 /** Parses run-command's reply; anything else is a PlatformError naming the first bad fields. */
-export function parseCommandOutcome(body: string, functionName: string): CommandOutcome {
+function parseCommandOutcome(body: string, functionName: string): CommandOutcome {
   let value: unknown;
   try {
     value = JSON.parse(body);

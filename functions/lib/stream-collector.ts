@@ -28,7 +28,7 @@ export interface CollectOptions {
   readonly reader?: OutputReader;
 }
 
-export interface OutputReader {
+interface OutputReader {
   push(stream: "stdout" | "stderr", redacted: string): void;
 }
 

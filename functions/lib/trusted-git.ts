@@ -51,7 +51,7 @@ const UNSET = [
 ] as const;
 
 /** The `-c` settings every system git call carries (each key exists in git 2.39's git-config(1)). */
-export const TRUSTED_GIT_SETTINGS = [
+const TRUSTED_GIT_SETTINGS = [
   "core.hooksPath=/dev/null",
   "core.fsmonitor=false",
   "core.untrackedCache=false",
@@ -146,10 +146,6 @@ export function resetRepositoryConfig(): string {
     "rm -f .git/info/attributes",
   ].join("\n");
 }
-
-/** What the system records about the repository's internals and tool shims (see `internalsDigestScript`). */
-export const INTERNALS_DESCRIPTION =
-  ".git/config, .git/hooks, .git/info and the tool shims (node_modules/.bin, virtualenv bin/)";
 
 /**
  * Prints `internals=<sha256>`: a digest of what git itself does not show as a change but decides what runs:

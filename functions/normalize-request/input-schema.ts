@@ -69,7 +69,7 @@ function boundedInteger(name: keyof typeof LIMIT_BOUNDS) {
   });
 }
 
-export const RepositoryInputSchema = z
+const RepositoryInputSchema = z
   .strictObject(
     {
       url: ruled(optionalString(), checkRepositoryUrl).optional(),
@@ -88,7 +88,7 @@ export const RepositoryInputSchema = z
     }
   });
 
-export const LimitsInputSchema = z
+const LimitsInputSchema = z
   .strictObject(
     {
       maxIterations: boundedInteger("maxIterations").optional(),
@@ -167,10 +167,10 @@ const requiredRuntimeArn = ruled(
 const objectError = { error: () => "must be a JSON object with repository and validationCommand" };
 
 /** The `detail` of a `Repair Requested` event, and the body of the REST API. */
-export const RepairInputSchema = z.strictObject(repairInputShape, objectError);
+const RepairInputSchema = z.strictObject(repairInputShape, objectError);
 
 /** A console input: the same fields at top level, optionally saying which front door it came through. */
-export const TopLevelInputSchema = z.strictObject(
+const TopLevelInputSchema = z.strictObject(
   { ...repairInputShape, trigger: z.enum(["api", "console"]).optional() },
   objectError,
 );

@@ -22,7 +22,7 @@ import { type FieldProblem, fieldProblems, type IssueNaming, issuesOf } from "./
  *     (`trigger: "api"` marks the former; the default is "console").
  */
 
-export const REPAIR_REQUESTED_DETAIL_TYPE = "Repair Requested";
+const REPAIR_REQUESTED_DETAIL_TYPE = "Repair Requested";
 
 export interface ReceivedInput {
   readonly trigger: TriggerKind;

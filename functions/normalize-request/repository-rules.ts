@@ -22,12 +22,11 @@ const ALLOWED_URL_SCHEMES = ["https", "ssh", "git", "file"] as const;
 const SCHEME_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 /** git's scp-like syntax `[user@]host:path`: a colon before any slash, and not `transport::address`. */
 const SCP_LIKE = /^(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?:(?!:)[^\s]+$/;
-const FULL_COMMIT_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/i;
 const ABBREVIATED_COMMIT_ID = /^[0-9a-f]{4,64}$/i;
 
-export const URL_MAX_LENGTH = 2048;
-export const PATH_MAX_LENGTH = 4096;
-export const REF_MAX_LENGTH = 255;
+const URL_MAX_LENGTH = 2048;
+const PATH_MAX_LENGTH = 4096;
+const REF_MAX_LENGTH = 255;
 
 export function hasControlCharacters(value: string): boolean {
   return CONTROL_CHARACTERS.test(value);
@@ -191,8 +190,4 @@ export function checkRevision(revision: string): string | undefined {
 /** Commit ids are case-insensitive; keep one spelling so the request id is stable. */
 export function canonicalRevision(revision: string): string {
   return ABBREVIATED_COMMIT_ID.test(revision) ? revision.toLowerCase() : revision;
-}
-
-export function isFullCommitId(value: string): boolean {
-  return FULL_COMMIT_ID.test(value);
 }

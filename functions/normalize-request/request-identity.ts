@@ -8,7 +8,7 @@ import type { RepositorySource } from "#lib/contracts.ts";
  */
 
 const SESSION_PREFIX = "repair-";
-export const REPO_NAME_MAX_LENGTH = 100;
+const REPO_NAME_MAX_LENGTH = 100;
 
 /** The repository's location with spelling differences that name the same repository removed. */
 function canonicalLocation(source: RepositorySource): string {

@@ -104,7 +104,7 @@ function matching(pattern: RegExp, expected: string) {
  * The function's configuration. A bad value is a deployment mistake, reported like bad input (never retried) and
  * naming the environment variable.
  */
-export const normalizeSettings = defineSettings({
+const normalizeSettings = defineSettings({
   variables: {
     AGENTCORE_RUNTIME_ARN: matching(RUNTIME_ARN_PATTERN, "be an AgentCore runtime ARN"),
     AGENTCORE_RUNTIME_QUALIFIER: matching(QUALIFIER_PATTERN, `match ${QUALIFIER_PATTERN.source}`),

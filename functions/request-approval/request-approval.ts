@@ -33,7 +33,7 @@ import { executionNameSchema, iterationSchema } from "#lib/task-input.ts";
 
 const REASON_MAX = 1000;
 /** The longest task token Step Functions issues (SendTaskSuccess's taskToken: 1-2048 characters). */
-export const TASK_TOKEN_MAX = 2048;
+const TASK_TOKEN_MAX = 2048;
 
 export const requestApprovalInputSchema = z
   .looseObject({

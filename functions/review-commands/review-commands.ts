@@ -26,7 +26,7 @@ import { executionNameSchema, requestInStateSchema } from "#lib/task-input.ts";
 const RECORD_COMMAND_MAX = 1024;
 const RECORD_REASONS_MAX = 8;
 
-export const reviewStateSchema = z.object({
+const reviewStateSchema = z.object({
   iteration: z.number().int().min(0),
   nextIndex: z.number().int().min(0),
   records: z.array(z.looseObject({ commandHash: z.string() })),
@@ -146,7 +146,7 @@ function record(
  */
 const changeRecordSchema = z.object({ files: z.array(z.looseObject({ path: z.string().min(1) })) });
 
-export function changedPaths(input: ReviewInput): readonly string[] | undefined {
+function changedPaths(input: ReviewInput): readonly string[] | undefined {
   const parsed = changeRecordSchema.safeParse((input as { change?: unknown }).change);
   return parsed.success ? parsed.data.files.map((f) => f.path) : undefined;
 }

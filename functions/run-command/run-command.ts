@@ -64,7 +64,7 @@ export type RunCommandInput = z.infer<typeof runCommandInputSchema>;
 const CAPTURE_PURPOSES: ReadonlySet<string> = new Set(["measure", "export", "revert"]);
 
 /** Captured stdout travels back in the Lambda reply, which Lambda caps at 6 MB. */
-export const CAPTURE_MAX_CHARS = 5_000_000;
+const CAPTURE_MAX_CHARS = 5_000_000;
 
 export interface RunCommandDependencies extends CommandRunnerDependencies {
   readonly config: Pick<

@@ -310,7 +310,7 @@ export class RepairRuntime extends Construct {
  * logs, read packages from this stack's CodeArtifact domain. No S3, no Secrets Manager, no Step Functions, no
  * AgentCore data plane, no X-Ray or metrics (the sample agent emits neither).
  */
-export function runtimeRoleStatements(
+function runtimeRoleStatements(
   repositoryArn: string,
   modelArns: readonly string[],
   logResourceArns: readonly string[],
@@ -360,7 +360,7 @@ const FOUNDATION_MODEL_ID = /^[a-z0-9-]+\.[A-Za-z0-9.:_-]+$/;
  * profile also needs its foundation model in every region it routes to), or none (the sample agent's replay
  * mode). A wildcard model is refused unless asked for by name (`allowAnyModel`).
  */
-export function agentModelArns(props: RepairRuntimeProps): string[] {
+function agentModelArns(props: RepairRuntimeProps): string[] {
   const stack = { region: Aws.REGION, account: Aws.ACCOUNT_ID, partition: Aws.PARTITION };
   let arns: string[];
   if (props.allowAnyModel) {

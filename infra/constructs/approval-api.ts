@@ -32,9 +32,6 @@ export function assertApprovalTtl(approvalTtlSeconds: number): void {
   }
 }
 
-/** The path of one approval: GET shows it, POST decides it. */
-export const APPROVAL_RESOURCE_PATH = "approvals/{approvalId}";
-
 export interface ApprovalNotificationsProps {
   /**
    * Addresses subscribed to approval requests.

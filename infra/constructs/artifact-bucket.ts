@@ -5,7 +5,7 @@ import { Construct } from "constructs";
 import { acknowledgeWildcardResource } from "../nag.ts";
 
 /** Every artifact of an execution lives under `runs/<executionName>/` (functions/lib/run-artifacts.ts). */
-export const RUNS_PREFIX = "runs/";
+const RUNS_PREFIX = "runs/";
 
 export interface ArtifactBucketProps {
   /**

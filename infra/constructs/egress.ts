@@ -9,7 +9,7 @@ export type EgressMode = (typeof EGRESS_MODES)[number];
 /** The posture of a runtime the stack creates when none is asked for. */
 export const DEFAULT_EGRESS: EgressMode = "isolated";
 
-export function isEgressMode(value: string): value is EgressMode {
+function isEgressMode(value: string): value is EgressMode {
   return (EGRESS_MODES as readonly string[]).includes(value);
 }
 

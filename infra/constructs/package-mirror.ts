@@ -7,7 +7,7 @@ import { Construct } from "constructs";
  * How the session reaches its package mirror. The names are the contract with the agent image
  * (the agent process mints the read-only token from them: infra/README.md, "Packages: CodeArtifact and its token").
  */
-export const PACKAGE_MIRROR_ENV = {
+const PACKAGE_MIRROR_ENV = {
   domain: "CODEARTIFACT_DOMAIN",
   domainOwner: "CODEARTIFACT_DOMAIN_OWNER",
   region: "CODEARTIFACT_REGION",

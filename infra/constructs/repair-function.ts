@@ -10,7 +10,7 @@ import type { TaskName } from "./task-catalog.ts";
  * The current Node.js Lambda runtime. cfn-lint flags nodejs20.x as deprecated and cdk-nag (AwsSolutions-L1) flags
  * anything older than the latest.
  */
-export const REPAIR_LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+const REPAIR_LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
  * ESM bundles that inline CommonJS dependencies (parts of the AWS SDK and Powertools call `require`) need a real
@@ -21,7 +21,7 @@ const ESM_REQUIRE_BANNER =
   "const require = __repairCreateRequire(import.meta.url);";
 
 /** Shell commands that add files to the bundle after esbuild ran (run by local bundling, in the project root). */
-export type AfterBundlingCommands = (inputDir: string, outputDir: string) => string[];
+type AfterBundlingCommands = (inputDir: string, outputDir: string) => string[];
 
 export interface RepairFunctionProps {
   /** Which task this function runs; used in its description and log group. */

@@ -3,7 +3,7 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 
 /** The attribute every table expires items by (epoch seconds). */
-export const TTL_ATTRIBUTE = "expiresAt";
+const TTL_ATTRIBUTE = "expiresAt";
 
 export interface RepairTablesProps {
   /**

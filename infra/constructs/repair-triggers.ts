@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { acknowledge } from "../nag.ts";
 
 /** The detail-type of our own events (normalize-request reads their `detail`). */
-export const REPAIR_REQUESTED_DETAIL_TYPE = "Repair Requested";
+const REPAIR_REQUESTED_DETAIL_TYPE = "Repair Requested";
 
 export interface RepairTriggersProps {
   readonly stateMachine: sfn.IStateMachine;

@@ -379,7 +379,7 @@ export class SessionNetwork extends Construct {
 }
 
 /** The S3 gateway endpoint's policy (see S3_ENDPOINT_STATEMENT_IDS for why each statement exists). */
-export function s3EndpointStatements(region: string, account: string): iam.PolicyStatement[] {
+function s3EndpointStatements(region: string, account: string): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: S3_ENDPOINT_STATEMENT_IDS.imageLayers,

@@ -46,7 +46,7 @@ export const COMMAND_RUNNER_TASKS: readonly TaskName[] = ["prepare-workspace", "
 export const RUN_COMMAND_CALLERS: readonly TaskName[] = ["review-commands", "export-change"];
 
 /** Lambda's hard limit on a function timeout. */
-export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 
 /**
  * What run-command keeps in reserve after a command before it answers (collect the exit code, finish the S3
@@ -54,14 +54,14 @@ export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
  * run-command runs a command synchronously only when `timeoutSeconds + margin <= min(MAX_SYNC_COMMAND_SECONDS,
  * remaining time)`.
  */
-export const COMMAND_MARGIN_SECONDS = 30;
+const COMMAND_MARGIN_SECONDS = 30;
 
 /**
  * What an invocation of a command task spends outside the command and its margin: cold start, connecting to
  * AgentCore, the time already gone when run-command reads its remaining time. MAX_SYNC_COMMAND_SECONDS is the
  * Lambda timeout minus this, so the configured maximum, not the remaining time, is what decides.
  */
-export const COMMAND_INVOCATION_OVERHEAD_SECONDS = 30;
+const COMMAND_INVOCATION_OVERHEAD_SECONDS = 30;
 
 /** The command timeout the request contract allows (`RepairLimits.commandTimeoutSeconds`, 1-3600). */
 export const COMMAND_TIMEOUT_LIMITS = { min: 1, max: 3600 } as const;

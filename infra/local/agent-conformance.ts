@@ -9,7 +9,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.
  * bringing its own agent container runs before pointing the workflow at it (`npm run agent:check -- --url …`).
  */
 
-export const CONTRACT_SCHEMA_PATH = join(import.meta.dirname, "../../samples/agent/contract.schema.json");
+const CONTRACT_SCHEMA_PATH = join(import.meta.dirname, "../../samples/agent/contract.schema.json");
 
 type Shape = "Ping" | "Invocation" | "Reply" | "ProgressEvent" | "Error";
 

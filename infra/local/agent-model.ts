@@ -33,7 +33,7 @@ export interface ModelOptions {
   readonly replay?: string | undefined;
 }
 
-export const DEFAULT_API_KEY_VARIABLE = "OPENAI_API_KEY";
+const DEFAULT_API_KEY_VARIABLE = "OPENAI_API_KEY";
 const MODEL_ID_LIMIT = 2048;
 
 /** Reads `--model`, `--model-url`, `--model-key-env`, `--model-stream` and `--replay` into one choice. */

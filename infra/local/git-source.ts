@@ -11,7 +11,7 @@ const exec = promisify(execFile);
  * `pip install`), and which would make a snapshot hundreds of MB. A directory holding `pyvenv.cfg` is a Python
  * virtualenv whatever its name, and is left out too.
  */
-export const SNAPSHOT_EXCLUDED_DIRECTORIES: ReadonlySet<string> = new Set([
+const SNAPSHOT_EXCLUDED_DIRECTORIES: ReadonlySet<string> = new Set([
   ".git",
   "node_modules",
   "__pycache__",

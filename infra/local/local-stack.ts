@@ -35,7 +35,7 @@ export const LOCAL_RUNTIME_ARN =
 /** Who answers approval requests locally: a person at the terminal, or always yes / always no. */
 export type ApprovalMode = "prompt" | "auto" | "deny";
 
-export interface LocalApprovals {
+interface LocalApprovals {
   readonly mode: ApprovalMode;
   /** Told about each request (the notice's `link` carries the decision token: show `pageUrl`, not `link`). */
   readonly onRequested?: (notice: ApprovalNotice) => void;
@@ -53,7 +53,7 @@ export interface LocalApprovals {
   readonly onError?: (error: Error) => void;
 }
 
-export interface RunSummary {
+interface RunSummary {
   readonly execution: string;
   readonly status: ExecutionResult["status"];
   readonly error?: string;

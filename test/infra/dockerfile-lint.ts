@@ -19,7 +19,7 @@ interface Instruction {
   readonly ignored: ReadonlySet<string>;
 }
 
-export const RULES = {
+const RULES = {
   DL3000: "Use absolute WORKDIR",
   DL3002: "Last USER should not be root",
   DL3004: "Do not use sudo",

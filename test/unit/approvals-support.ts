@@ -18,10 +18,10 @@ import type { RequestApprovalDependencies } from "../../functions/request-approv
 
 /** Shared setup of the approval tests: local stores in a temp directory, an injected clock, recording fakes. */
 
-export const BASE_URL = "https://approvals.example.test/approvals";
-export const SESSION_ID = "repair-session-0123456789abcdef0123456789";
+const BASE_URL = "https://approvals.example.test/approvals";
+const SESSION_ID = "repair-session-0123456789abcdef0123456789";
 
-export class ManualClock {
+class ManualClock {
   #now: number;
   constructor(start = Date.parse("2026-03-01T10:00:00.000Z")) {
     this.#now = start;
@@ -33,7 +33,7 @@ export class ManualClock {
 }
 
 /** Records what the approval API told the waiting task; `failWith` makes every call throw. */
-export class RecordingTaskCallback implements TaskCallback {
+class RecordingTaskCallback implements TaskCallback {
   readonly successes: { taskToken: string; output: ApprovalGranted }[] = [];
   readonly failures: { taskToken: string; error: string; cause: string }[] = [];
   failWith: Error | undefined;

@@ -37,7 +37,7 @@ async function writeFiles(
   }
 }
 
-export const BASE_FILES = {
+const BASE_FILES = {
   "src/calculator.js": "export function total(xs) {\n  return xs.reduce((a, b) => a - b, 0);\n}\n",
   "README.md": "# calculator\n",
   "assets/logo.bin": Buffer.from([0, 1, 2, 3, 255, 254, 0, 9]),
@@ -73,7 +73,7 @@ export async function makePatch(remote: string, scratch: string): Promise<string
   });
 }
 
-export const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
 export function deliveryInput(options: {
   sourcePath?: string;

@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
  * Anything else is 404 and recorded, so a test can assert that nothing else was called.
  */
 
-export interface RecordedRequest {
+interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
@@ -34,7 +34,7 @@ export interface StandInOptions {
   readonly defaultBranch?: string;
 }
 
-export interface PullRequest {
+interface PullRequest {
   readonly number: number;
   readonly html_url: string;
   readonly head: { readonly ref: string };

@@ -14,7 +14,7 @@ export interface StandInReply {
   readonly events?: readonly unknown[];
 }
 
-export interface RecordedCall {
+interface RecordedCall {
   readonly path: string;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Record<string, unknown>;

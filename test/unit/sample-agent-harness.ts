@@ -10,7 +10,7 @@ import type { AgentInvocation, AgentReply } from "#lib/contracts.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const AGENT_ENTRY = path.join(REPO_ROOT, "samples", "agent", "server.mjs");
-export const SAMPLE_WORKSPACES = path.join(REPO_ROOT, "samples", "workspaces");
+const SAMPLE_WORKSPACES = path.join(REPO_ROOT, "samples", "workspaces");
 
 /** Agent settings a developer's shell might hold; each test states the ones it wants. */
 const AGENT_ENV_KEYS = [

@@ -49,7 +49,7 @@ export function approvalEnvironment(): ApprovalEnvironment {
   return cached;
 }
 
-export function buildApprovalEnvironment(settings: ApprovalSettings): ApprovalEnvironment {
+function buildApprovalEnvironment(settings: ApprovalSettings): ApprovalEnvironment {
   const store =
     settings.approvals.kind === "dynamodb"
       ? new DynamoDbApprovalStore(dynamoDb(), settings.approvals.table)

@@ -10,8 +10,8 @@ import { type ChangeReview, changeReviewSchema } from "./change-review.ts";
  * stores keep it, nothing logs it.
  */
 
-export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
-export type ApprovalDecisionStatus = Exclude<ApprovalStatus, "pending">;
+type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
+type ApprovalDecisionStatus = Exclude<ApprovalStatus, "pending">;
 
 /** Re-exported from the contract (one list for the policy, the approvals and their schemas). */
 export { COMMAND_CLASSES };
@@ -77,8 +77,6 @@ export interface ApprovalStore {
 
 /** Longest reason a person may give (it travels in a SendTaskFailure cause and the audit row). */
 export const DECISION_REASON_MAX = 1000;
-/** Longest approver identity kept (what the authenticator says, e.g. an e-mail address or an IAM ARN). */
-export const DECIDED_BY_MAX = 200;
 
 /** What the stores read back: anything else in a table or file is reported, never trusted. */
 export const approvalRecordSchema = z.object({

@@ -13,11 +13,11 @@ import {
  * the same shape with different kinds; each pair (table or file) must name exactly one.
  */
 
-export type StoreLocation =
+type StoreLocation =
   | { readonly kind: "dynamodb"; readonly table: string }
   | { readonly kind: "file"; readonly path: string };
 
-export type KeyLocation =
+type KeyLocation =
   | { readonly kind: "secrets-manager"; readonly secretArn: string }
   | { readonly kind: "file"; readonly path: string };
 
@@ -82,7 +82,7 @@ function location(values: Values, tableName: string, fileName: string): StoreLoc
     : { kind: "file", path: text(values[fileName]) ?? "/" };
 }
 
-export function parseBaseUrl(raw: string, field = "APPROVAL_BASE_URL"): string {
+function parseBaseUrl(raw: string, field = "APPROVAL_BASE_URL"): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -103,7 +103,7 @@ export function parseBaseUrl(raw: string, field = "APPROVAL_BASE_URL"): string {
   return url.href.replace(/\/+$/, "");
 }
 
-export const approvalSettings = defineSettings({
+const approvalSettings = defineSettings({
   variables: {
     APPROVALS_TABLE: optionalText,
     APPROVALS_FILE: optionalText,

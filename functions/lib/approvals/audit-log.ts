@@ -57,7 +57,7 @@ export interface AuditLog {
   append(row: AuditRow): Promise<void>;
 }
 
-export const AUDIT_REASON_MAX = 1000;
+const AUDIT_REASON_MAX = 1000;
 const ACTOR_MAX = 200;
 
 /** What every implementation stores: free text redacted and bounded, absent fields left out. */

@@ -4,11 +4,11 @@ import { PlatformError, ThrottledError, TransientError } from "../errors.ts";
 import { awsFailure } from "./aws-failure.ts";
 import { type ApprovalNotice, type ApprovalNotifier, approvalMessageText } from "./notifier.ts";
 
-export const APPROVAL_EVENT_SOURCE = "agentcore.repair";
-export const APPROVAL_EVENT_DETAIL_TYPE = "Approval Requested";
+const APPROVAL_EVENT_SOURCE = "agentcore.repair";
+const APPROVAL_EVENT_DETAIL_TYPE = "Approval Requested";
 
 /** The EventBridge event's detail: the notice without the tokened link (see below). */
-export type ApprovalRequestedDetail = Omit<ApprovalNotice, "link">;
+type ApprovalRequestedDetail = Omit<ApprovalNotice, "link">;
 
 /**
  * Publishes "Approval Requested" on the repair bus (env EVENT_BUS_NAME) for automation: dashboards, chat bots,

@@ -7,7 +7,7 @@ import { redact } from "../redaction.ts";
  * a bound) and what the approval is bound to (the SHA-256 of the exact patch bytes in the artifact store).
  */
 
-export const CHANGED_FILE_STATUSES = [
+const CHANGED_FILE_STATUSES = [
   "added",
   "modified",
   "deleted",
@@ -19,7 +19,7 @@ export const CHANGED_FILE_STATUSES = [
 
 const PATH_MAX = 4096;
 
-export const changedFileSchema = z.looseObject({
+const changedFileSchema = z.looseObject({
   path: z.string().min(1).max(PATH_MAX),
   status: z.enum(CHANGED_FILE_STATUSES),
   oldPath: z.string().min(1).max(PATH_MAX).optional(),
@@ -31,8 +31,8 @@ export const changedFileSchema = z.looseObject({
   protected: z.string().max(200).optional(),
 });
 
-export const FILES_MAX = 200;
-export const FLAGS_MAX = 100;
+const FILES_MAX = 200;
+const FLAGS_MAX = 100;
 
 /** What "Wait for approval" sends as `change` (the contract of issue 12). */
 export const changeRequestSchema = z.looseObject({

@@ -22,7 +22,7 @@ export interface DecisionTokenClaims {
 }
 
 /** Why a token was refused. `forged` covers every malformed or badly signed token (no detail helps a forger). */
-export type TokenRefusalReason = "forged" | "expired" | "wrong-approval" | "wrong-command";
+type TokenRefusalReason = "forged" | "expired" | "wrong-approval" | "wrong-command";
 
 export type TokenVerdict =
   | { readonly ok: true; readonly claims: DecisionTokenClaims }

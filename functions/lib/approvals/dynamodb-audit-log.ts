@@ -4,7 +4,7 @@ import { type AuditLog, type AuditRow, boundedAuditRow } from "./audit-log.ts";
 import { awsFailure } from "./aws-failure.ts";
 
 /** Rows that cannot be tied to an execution (a forged token for an unknown approval) share this partition. */
-export const UNATTRIBUTED_PARTITION = "unattributed";
+const UNATTRIBUTED_PARTITION = "unattributed";
 
 /**
  * The audit table (env AUDIT_TABLE): `pk` is the execution name, `sk` the time plus a random suffix, so one

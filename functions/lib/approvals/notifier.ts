@@ -32,7 +32,7 @@ export interface ApprovalNotifier {
 }
 
 /** Longest command text shown in a notice (the page and the hash identify the exact text). */
-export const NOTICE_COMMAND_MAX = 4096;
+const NOTICE_COMMAND_MAX = 4096;
 const NOTICE_REASON_MAX = 500;
 const NOTICE_REASONS_MAX = 20;
 

@@ -19,7 +19,7 @@ import { awsFailure } from "./aws-failure.ts";
 export type SigningKeyProvider = () => Promise<Buffer>;
 
 /** 256 bits: HMAC-SHA256 gains nothing from more, and anything shorter is guessable sooner. */
-export const SIGNING_KEY_MIN_BYTES = 32;
+const SIGNING_KEY_MIN_BYTES = 32;
 
 export function assertSigningKey(key: Uint8Array): void {
   if (key.length < SIGNING_KEY_MIN_BYTES) {

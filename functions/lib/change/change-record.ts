@@ -10,7 +10,7 @@ import { MANIFEST_MAX_BYTES } from "./change-scripts.ts";
  */
 
 /** Files kept in state; `truncated` says when there were more. */
-export const CHANGE_FILES_MAX = 200;
+const CHANGE_FILES_MAX = 200;
 /** Flags carried to the approval page. */
 export const CHANGE_FLAGS_MAX = 100;
 /** A path longer than this is cut in state (the patch has it whole). */

@@ -185,8 +185,6 @@ const repositoryRulesSchema = z
   })
   .strict();
 
-export type RepositoryChangeRules = z.infer<typeof repositoryRulesSchema>;
-
 /** The rules for one repository: the defaults edited by `CHANGE_RULES[repoName]` (add, then remove by pattern). */
 export function changeRulesFor(
   repoName: string,

@@ -14,7 +14,7 @@ import {
  */
 
 /** Raw and numstat listings longer than this are cut (the record keeps at most CHANGE_FILES_MAX files anyway). */
-export const LISTING_MAX_BYTES = 256 * 1024;
+const LISTING_MAX_BYTES = 256 * 1024;
 /** Package manifests whose before/after text is sent for the scripts check; larger ones count as surfaces. */
 export const MANIFEST_MAX_BYTES = 64 * 1024;
 const MANIFESTS_MAX = 20;

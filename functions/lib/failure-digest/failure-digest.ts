@@ -83,7 +83,7 @@ function shortenExcerpt(excerpt: string, bytesToShed: number): string {
  * Enforces maxDigestBytes: the excerpt shrinks first, then the longest list loses its last entries (the first
  * failures are the ones to fix first).
  */
-export function boundDigest(digest: FailureDigest, maxBytes: number): FailureDigest {
+function boundDigest(digest: FailureDigest, maxBytes: number): FailureDigest {
   let bounded = digest;
   for (let guard = 0; guard < 1000 && serialisedBytes(bounded) > maxBytes; guard++) {
     const excess = serialisedBytes(bounded) - maxBytes;

@@ -345,7 +345,7 @@ function judgeShell(w: Walk, word: Word, how: string): Finding[] {
   return w.ctx.judgeScript(word.value, how);
 }
 
-export function judgePathWord(
+function judgePathWord(
   w: { inv: Invocation; ctx: RuleContext; out: Finding[]; cwd: string | null },
   word: Word,
   access: PathAccess,

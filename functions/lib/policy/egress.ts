@@ -38,7 +38,7 @@ export function parseEgressList(entries: readonly string[], field: string): read
 }
 
 /** The host a URL or `host[:port]` or `user@host` word names, lower-cased; null when there is none. */
-export function hostOf(destination: string): string | null {
+function hostOf(destination: string): string | null {
   let rest = destination.trim();
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(rest);
   if (scheme !== null) rest = rest.slice(scheme[0].length);
@@ -50,7 +50,7 @@ export function hostOf(destination: string): string | null {
   return rest === "" ? null : rest.toLowerCase();
 }
 
-export function hostAllowed(host: string, allow: readonly string[]): boolean {
+function hostAllowed(host: string, allow: readonly string[]): boolean {
   const bare = host.replace(/\.$/, "");
   return allow.some((entry) =>
     entry.startsWith("*.") ? bare.endsWith(entry.slice(1)) && bare.length > entry.length - 1 : bare === entry,

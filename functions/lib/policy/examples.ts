@@ -3,7 +3,7 @@ import type { ToolSpec } from "./spec.ts";
 import { SpecError } from "./spec.ts";
 
 /** One example of a spec that the policy does not decide as the spec says. */
-export interface ExampleMismatch {
+interface ExampleMismatch {
   readonly tool: string;
   readonly command: string;
   readonly expected: PolicyDecision;
@@ -13,7 +13,7 @@ export interface ExampleMismatch {
 type Decide = (command: string) => { readonly decision: PolicyDecision; readonly reasons: readonly string[] };
 
 /** Every example of every spec, decided by the built-in policy (no repository additions). */
-export function exampleMismatches(specs: readonly ToolSpec[], decide: Decide): ExampleMismatch[] {
+function exampleMismatches(specs: readonly ToolSpec[], decide: Decide): ExampleMismatch[] {
   const out: ExampleMismatch[] = [];
   for (const spec of specs) {
     const tool = spec.names.split(/\s+/).find((n) => n !== "") ?? "";

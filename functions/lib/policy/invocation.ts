@@ -43,6 +43,6 @@ export interface RuleContext {
   judgeScript(text: string, how: string, options?: { readonly sameShell?: boolean }): Finding[];
 }
 
-export type Rule = (inv: Invocation, ctx: RuleContext) => Finding[];
+type Rule = (inv: Invocation, ctx: RuleContext) => Finding[];
 
 export type RuleTable = Readonly<Record<string, Rule>>;

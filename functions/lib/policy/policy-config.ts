@@ -28,7 +28,7 @@ const CommandPattern = z
 
 const Reason = z.string().trim().min(1).max(300, "must be at most 300 characters");
 
-export const PolicyConfigSchema = z
+const PolicyConfigSchema = z
   .object({
     allow: z
       .array(

@@ -46,7 +46,7 @@ export type OperandKind =
   | "none";
 
 /** Operand kinds in order, the last one repeating: `"data read"` is a pattern then files (grep). */
-export type Operands = string;
+type Operands = string;
 
 const OPERAND_KINDS = new Set<string>([
   "data",
@@ -114,9 +114,9 @@ export interface Call {
   find(commandClass: CommandClass, detail: string, overridable?: boolean): void;
 }
 
-export type Logic = (call: Call) => void;
+type Logic = (call: Call) => void;
 
-export type ValueKind =
+type ValueKind =
   | "flag"
   | "optional"
   | "any"

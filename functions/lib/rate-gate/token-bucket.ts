@@ -146,7 +146,7 @@ export const COMMAND_QUOTA_TPS = 25;
  * The share of the quota the gate hands out: the rest absorbs calls bunched by network jitter on their way to the
  * service (whose own bucket the gate cannot see) and the odd call made outside the gate.
  */
-export const QUOTA_SHARE = 0.96;
+const QUOTA_SHARE = 0.96;
 
 /** Gate settings sized from a quota: its share per second, half a second's burst, a bounded wait. */
 export function settingsFromQuota(quotaPerSecond: number, maxWaitMs: number): BucketSettings {

@@ -10,7 +10,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
  * carries single-use decision tokens and nothing but this machine should reach it.
  */
 
-export type ApprovalProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+type ApprovalProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 export interface ApprovalServerOptions {
   /** Usually `createApprovalApiHandler({ taskCallback })` from functions/approval-api/handler.ts. */
@@ -57,7 +57,7 @@ async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buf
 }
 
 /** The REST API (v1) proxy event for one loopback request. */
-export function toProxyEvent(
+function toProxyEvent(
   request: IncomingMessage,
   url: URL,
   approvalId: string,

@@ -36,7 +36,7 @@ export interface CommandResult {
 }
 
 /** Exit code reported with TIMED_OUT: the process group was killed with SIGKILL, as a shell reports it. */
-export const TIMED_OUT_EXIT_CODE = 128 + 9;
+const TIMED_OUT_EXIT_CODE = 128 + 9;
 
 const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
   SIGHUP: 1,

@@ -25,7 +25,7 @@ export interface RuntimeSettings {
   readonly storageRetentionDays: number;
 }
 
-export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
+const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
   mountPath: "/mnt/workspace",
   environment: {},
   idleTimeoutSeconds: 900,
@@ -80,11 +80,11 @@ const configFileSchema = z
 export type EmulatorConfig = z.input<typeof configFileSchema>;
 type ParsedConfig = z.output<typeof configFileSchema>;
 
-export class ConfigError extends Error {
+class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-export function parseConfig(raw: unknown, source = "config"): ParsedConfig {
+function parseConfig(raw: unknown, source = "config"): ParsedConfig {
   const result = configFileSchema.safeParse(raw);
   if (result.success) {
     for (const [key, settings] of Object.entries(result.data.runtimes ?? {})) {

@@ -19,7 +19,7 @@ const faultSchema = z.discriminatedUnion("kind", [
 ]);
 
 /** A fault to inject, with the calls it applies to. */
-export const faultSpecSchema = z.intersection(
+const faultSpecSchema = z.intersection(
   faultSchema,
   z.object({
     /** Which operation it hits; stream faults only make sense for "command". @default "command" */

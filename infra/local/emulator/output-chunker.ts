@@ -1,7 +1,7 @@
 import { StringDecoder } from "node:string_decoder";
 
 /** The service streams "up to 64 KB for each event": the UTF-8 text of one contentDelta never exceeds this. */
-export const MAX_EVENT_TEXT_BYTES = 64 * 1024;
+const MAX_EVENT_TEXT_BYTES = 64 * 1024;
 
 /**
  * Turns a byte stream into UTF-8 text pieces of at most `maxBytes` each, never splitting a character (a

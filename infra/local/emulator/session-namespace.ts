@@ -12,7 +12,7 @@ import type { Writable } from "node:stream";
  * with `nsenter`, which only calls setns(2) and execs: each command is still a fresh `bash`. The holder reads a
  * pipe from the emulator, so it also ends when the emulator dies.
  */
-export class NamespaceUnavailableError extends Error {
+class NamespaceUnavailableError extends Error {
   override readonly name = "NamespaceUnavailableError";
 }
 

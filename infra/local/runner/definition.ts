@@ -5,7 +5,7 @@ export class UnsupportedDefinitionError extends Error {
   override readonly name = "UnsupportedDefinitionError";
 }
 
-export type StateDefinition = Record<string, unknown> & { readonly Type: string };
+type StateDefinition = Record<string, unknown> & { readonly Type: string };
 export interface MachineDefinition {
   readonly StartAt: string;
   readonly States: Record<string, StateDefinition>;

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** Raised as Step Functions raises a failed DynamoDB condition: the ASL catches it by this name. */
-export class ConditionalCheckFailed extends Error {
+class ConditionalCheckFailed extends Error {
   override readonly name = "DynamoDB.ConditionalCheckFailedException";
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 
 /** What a person (or the approval API) sends back for a waiting task, as SendTaskSuccess / SendTaskFailure do. */
-export class TaskFailure extends Error {
+class TaskFailure extends Error {
   readonly error: string;
 
   constructor(error: string, cause: string) {
@@ -11,7 +11,7 @@ export class TaskFailure extends Error {
   }
 }
 
-export class TaskTokenError extends Error {
+class TaskTokenError extends Error {
   override readonly name = "TaskTimedOut";
 }
 

@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
  * @property {string | undefined} recordDir AGENT_RECORD_DIR: save live sessions as replay files (live modes).
  */
 
-export const DEFAULT_REPLAY_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "replays");
+const DEFAULT_REPLAY_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "replays");
 
 /**
  * @param {Record<string, string | undefined>} env

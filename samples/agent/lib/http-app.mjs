@@ -29,7 +29,7 @@ import { createWorkspaceTools } from "./workspace-tools.mjs";
 /** @typedef {import("./types.mjs").Model} Model */
 /** @typedef {import("./types.mjs").ProgressEvent} ProgressEvent */
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * @param {http.IncomingMessage} request

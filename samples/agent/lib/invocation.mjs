@@ -13,7 +13,7 @@ import { InvalidInvocationError } from "./errors.mjs";
 /** @typedef {import("./types.mjs").FailureLocation} FailureLocation */
 /** @typedef {import("./types.mjs").PreviousAttempt} PreviousAttempt */
 
-export const INVOCATION_LIMITS = Object.freeze({
+const INVOCATION_LIMITS = Object.freeze({
   goalChars: 8000,
   commandBytes: 65536,
   pathChars: 4096,

@@ -32,7 +32,7 @@ const ERROR_BODY_CHARS = 300;
  * @param {Message[]} messages
  * @returns {ChatMessage[]}
  */
-export function toChatMessages(system, messages) {
+function toChatMessages(system, messages) {
   /** @type {ChatMessage[]} */
   const chat = [{ role: "system", content: system }];
   for (const message of messages) {
@@ -101,7 +101,7 @@ function parseArguments(text) {
  * @param {string} label
  * @returns {import("./types.mjs").ModelTurn}
  */
-export function turnFromChat(message, finishReason, label) {
+function turnFromChat(message, finishReason, label) {
   if (!message) throw new ModelError(`${label} answered without a message`, "bad-response");
   if (message.refusal) {
     throw new ModelError(
@@ -206,7 +206,7 @@ async function readStream(body) {
  * @param {string} text
  * @returns {{ reason: ModelFailure, detail: string, retry: boolean }}
  */
-export function classifyChatError(status, text) {
+function classifyChatError(status, text) {
   let detail = text.slice(0, ERROR_BODY_CHARS);
   let code = "";
   try {

@@ -45,7 +45,7 @@ function textOf(content) {
  * @param {unknown} input
  * @returns {Record<string, string>}
  */
-export function describeToolTarget(tool, input) {
+function describeToolTarget(tool, input) {
   if (typeof input !== "object" || input === null) return {};
   const fields = /** @type {Record<string, unknown>} */ (input);
   if (tool === "propose_command" && typeof fields.command === "string") {

@@ -14,7 +14,7 @@ import { ToolError } from "./errors.mjs";
 /** @typedef {import("./types.mjs").ToolOutcome} ToolOutcome */
 /** @typedef {import("./types.mjs").ProposedCommand} ProposedCommand */
 
-export const TOOL_LIMITS = Object.freeze({
+const TOOL_LIMITS = Object.freeze({
   pathChars: 4096,
   readBytes: 256 * 1024,
   writeBytes: 1024 * 1024,

@@ -271,7 +271,7 @@ function sedLogic(call: Call): void {
  * Reads a sed script command by command (addresses, `s` with any delimiter, `y`, blocks, labels) and returns what a
  * risky command does, or null. A script it cannot read is risky.
  */
-export function sedRiskyCommand(script: string): string | null {
+function sedRiskyCommand(script: string): string | null {
   let i = 0;
   const n = script.length;
   const skipSpace = () => {
@@ -658,7 +658,7 @@ function under(root: Word): Word {
     : { value: `${root.value.replace(/\/+$/, "") || "/"}/*`, raw: `{} under ${root.raw}` };
 }
 
-export const find: ToolSpec = {
+const find: ToolSpec = {
   names: "find gfind",
   rawArgs: true,
   logic: findLogic,

@@ -22,7 +22,7 @@ export const toolSpecs: readonly ToolSpec[] = [
 ];
 
 /** Compiles the specs by name; two specs claiming one name is an error in the tables, found when the policy loads. */
-export function compileRules(specs: readonly ToolSpec[]): RuleTable {
+function compileRules(specs: readonly ToolSpec[]): RuleTable {
   const table: Record<string, RuleTable[string]> = {};
   const twice: string[] = [];
   for (const spec of specs) {

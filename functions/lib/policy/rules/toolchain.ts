@@ -7,7 +7,7 @@ import { isScratchOrWorkspace, resolvePath, zoneOf } from "../workspace-paths.ts
 import { taskRisk } from "./tasks.ts";
 
 /** Judges named tasks (`make test`, `npm run build`, `gradle publish`) by their names; `VAR=value` overrides wait. */
-export function tasks(call: Call, what: string, words: readonly Word[] = call.operands): void {
+function tasks(call: Call, what: string, words: readonly Word[] = call.operands): void {
   for (const word of words) {
     if (word.value === null) {
       call.find("unknown", `runs a ${what} only known at run time (${word.raw})`);
