@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitUntil } from "../wait-until.ts";
 import { type Harness, isAlive, newSessionId, runThroughSdk, startHarness } from "./emulator-harness.ts";
 
 describe("InvokeAgentRuntimeCommand through the real SDK", () => {
@@ -66,7 +66,7 @@ describe("InvokeAgentRuntimeCommand through the real SDK", () => {
     expect(result.stop).toEqual({ exitCode: 137, status: "TIMED_OUT" });
     const session = harness.emulator.sessions.list().find((s) => s.sessionId === sessionId);
     const childPid = Number(await readFile(`${session?.storage.dir}/child.pid`, "utf8"));
-    await sleep(100);
+    await waitUntil(() => !isAlive(childPid), { what: "the background child to be killed with its group" });
     expect(isAlive(childPid)).toBe(false);
   });
 
@@ -82,16 +82,18 @@ describe("InvokeAgentRuntimeCommand through the real SDK", () => {
         abortSignal: controller.signal,
       },
     );
-    const session = async () => harness.emulator.sessions.list().find((s) => s.sessionId === sessionId);
-    let pidText = "";
-    for (let i = 0; i < 100 && pidText === ""; i += 1) {
-      await sleep(50);
-      pidText = await readFile(`${(await session())?.storage.dir}/shell.pid`, "utf8").catch(() => "");
-    }
+    const pidText = await waitUntil(
+      () =>
+        readFile(
+          `${harness.emulator.sessions.list().find((s) => s.sessionId === sessionId)?.storage.dir}/shell.pid`,
+          "utf8",
+        ).catch(() => ""),
+      { what: "the command to write its pid" },
+    );
     controller.abort();
     await expect(pending).rejects.toThrow();
     const pid = Number(pidText);
-    for (let i = 0; i < 40 && isAlive(pid); i += 1) await sleep(50);
+    await waitUntil(() => !isAlive(pid), { what: "the disconnected command to be killed" });
     expect(pid).toBeGreaterThan(0);
     expect(isAlive(pid)).toBe(false);
   });

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { StopRuntimeSessionCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitUntil } from "../wait-until.ts";
 import {
   clientFor,
   type Harness,
@@ -85,7 +86,7 @@ describe("session lifecycle and storage", () => {
     const sessionId = newSessionId();
     await runThroughSdk(harness.client, sessionId, "echo before-idle > note");
     const states = () => harness?.emulator.sessions.list().find((s) => s.sessionId === sessionId)?.state;
-    for (let i = 0; i < 40 && states() !== "stopped"; i += 1) await sleep(50);
+    await waitUntil(() => states() === "stopped", { what: "the idle session to stop" });
     expect(states()).toBe("stopped");
     const again = await runThroughSdk(harness.client, sessionId, "cat note");
     expect(again.stdout).toBe("before-idle\n");

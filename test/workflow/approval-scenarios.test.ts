@@ -1,8 +1,8 @@
 import { userInfo } from "node:os";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApprovalNotice } from "#lib/approvals/notifier.ts";
 import type { ExecutionEvent } from "../../infra/local/runner/runner.ts";
+import { waitUntil } from "../wait-until.ts";
 import {
   auditRows,
   count,
@@ -59,12 +59,10 @@ describe("a mutating command the agent proposes waits for a person", () => {
       onEvent: (e) => void (e.type === "StateEntered" && seen.push((e.state as { name: string }).name)),
     });
     // Wait on the condition (the execution parked in "Wait for approval" with its notice sent), with a deadline.
-    const deadline = Date.now() + 60_000;
-    while (!(notices.length === 1 && seen.at(-1) === "Wait for approval")) {
-      if (Date.now() > deadline)
-        throw new Error(`never parked in "Wait for approval" (states: ${seen.join(" → ")})`);
-      await sleep(25);
-    }
+    await waitUntil(() => notices.length === 1 && seen.at(-1) === "Wait for approval", {
+      what: 'the execution to park in "Wait for approval" with its notice sent',
+      timeoutMs: 60_000,
+    });
     const whileWaiting = [...seen];
     release();
     const result = await running;
