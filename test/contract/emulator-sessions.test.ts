@@ -64,14 +64,15 @@ describe("session lifecycle and storage", () => {
       (e: unknown) => ({ error: (e as Error).message }),
     );
     // Wait until the command has started (the session may still be starting: 409 until it runs).
-    let pid = 0;
-    for (let attempt = 0; attempt < 200 && pid === 0; attempt += 1) {
-      await sleep(50);
-      const read = await runThroughSdk(harness.client, sessionId, "cat shell.pid 2>/dev/null").catch(
-        () => undefined,
-      );
-      pid = Number(read?.stdout.trim() || "0");
-    }
+    const pid = await waitUntil(
+      async () => {
+        const read = await runThroughSdk(harness!.client, sessionId, "cat shell.pid 2>/dev/null").catch(
+          () => undefined,
+        );
+        return Number(read?.stdout.trim() || "0");
+      },
+      { what: "the command to write its pid", intervalMs: 50 },
+    );
     await harness.client.send(
       new StopRuntimeSessionCommand({ agentRuntimeArn: RUNTIME_ARN, runtimeSessionId: sessionId }),
     );

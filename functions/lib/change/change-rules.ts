@@ -33,6 +33,19 @@ export interface ChangeRules {
 const rules = (reason: string, patterns: readonly string[]): PathRule[] =>
   patterns.map((pattern) => ({ pattern, reason }));
 
+/** CI configuration: an execution surface (it runs code) and a protected path (it ships code), one list for both. */
+const CI_CONFIGURATION = [
+  ".github/workflows/**",
+  ".github/actions/**",
+  ".gitlab-ci.yml",
+  ".circleci/**",
+  "Jenkinsfile",
+  "azure-pipelines.yml",
+  ".travis.yml",
+  "buildspec.yml",
+  ".buildkite/**",
+];
+
 export const DEFAULT_CHANGE_RULES: ChangeRules = {
   surfaces: [
     // package.json counts only when a key that runs or configures code changed (see manifestRunsCode).
@@ -94,31 +107,11 @@ export const DEFAULT_CHANGE_RULES: ChangeRules = {
     ]),
     ...rules("shell script", ["*.sh", "*.bash", "*.zsh", ".envrc"]),
     ...rules("tool shim", ["node_modules/.bin/**", ".venv/bin/**", "venv/bin/**", "bin/activate*"]),
-    ...rules("CI configuration", [
-      ".github/workflows/**",
-      ".github/actions/**",
-      ".gitlab-ci.yml",
-      ".circleci/**",
-      "Jenkinsfile",
-      "azure-pipelines.yml",
-      ".travis.yml",
-      "buildspec.yml",
-      ".buildkite/**",
-    ]),
+    ...rules("CI configuration", CI_CONFIGURATION),
     ...rules("git metadata", [".git/**", ".gitattributes", ".gitmodules"]),
   ],
   protectedPaths: [
-    ...rules("CI/CD configuration", [
-      ".github/workflows/**",
-      ".github/actions/**",
-      ".gitlab-ci.yml",
-      ".circleci/**",
-      "Jenkinsfile",
-      "azure-pipelines.yml",
-      ".travis.yml",
-      "buildspec.yml",
-      ".buildkite/**",
-    ]),
+    ...rules("CI/CD configuration", CI_CONFIGURATION),
     ...rules("infrastructure code", [
       "*.tf",
       "*.tfvars",
